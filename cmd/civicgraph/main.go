@@ -1,0 +1,128 @@
+// Command civicgraph runs the civicgraph GraphQL data platform and its
+// maintenance commands: serve, migrate, import, export, seed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // local periods are cut in Asia/Shanghai even without system zoneinfo
+
+	"github.com/civicgraph/civicgraph/internal/store"
+)
+
+// command is one subcommand: it parses its own flags from args.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{
+	"serve":   {"run the GraphQL server (GraphQL at /graphql, GraphiQL at /)", runServe},
+	"migrate": {"migrate the database to the current schema (or --to VERSION)", runMigrate},
+	"import":  {"import NDJSON files ('-' reads standard input) in one transaction", runImport},
+	"export":  {"write the store as NDJSON to standard output", runExport},
+	"seed":    {"fill the store with the article scenario or synthetic data", runSeed},
+}
+
+// usageError is bad usage: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit status: 0 success, 1 a
+// failure explained on stderr, 2 bad usage.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "civicgraph: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, args[1:], stdin, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "civicgraph %s: %s\n", args[0], ue.msg)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "civicgraph %s: %s\n", args[0], strings.TrimSpace(err.Error()))
+		return 1
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: civicgraph COMMAND [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --database URL (postgres://... or sqlite:PATH; default $CIVICGRAPH_DATABASE_URL, else "+store.DefaultURL+").")
+}
+
+// newFlags makes a command's flag set with the shared --database flag.
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("civicgraph "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := os.Getenv("CIVICGRAPH_DATABASE_URL")
+	if def == "" {
+		def = store.DefaultURL
+	}
+	db := fs.String("database", def, "database URL: postgres://... or sqlite:PATH")
+	return fs, db
+}
+
+// parse parses flags, turning flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// openStore opens the database and migrates it to the current schema, as
+// every command does before using it.
+func openStore(ctx context.Context, url string) (*store.DB, error) {
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx, 0); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}

@@ -1,0 +1,15 @@
+// Package graph is civicgraph's GraphQL face: the schema under schema/, the
+// gqlgen output under generated/, and resolvers that stay a few lines each by
+// handing work to the loader and query packages.
+package graph
+
+//go:generate go run github.com/99designs/gqlgen generate
+
+import (
+	"github.com/civicgraph/civicgraph/internal/store"
+)
+
+// Resolver holds what every resolver needs: the store.
+type Resolver struct {
+	DB *store.DB
+}

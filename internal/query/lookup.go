@@ -1,0 +1,90 @@
+package query
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/civicgraph/civicgraph/internal/store"
+)
+
+// ByIDs reads the rows of the given ids, keyed by id; missing ids are absent.
+func ByIDs[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []int64) (map[int64]*T, error) {
+	b := &builder{dialect: q.Dialect()}
+	b.write("SELECT ")
+	selectColumns(b, "t", store.Columns[T]())
+	b.write(", t.id FROM ", e.Table, " t WHERE t.id IN ").list(int64s(ids))
+	rows, err := q.Query(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s by id: %w", e.Name, err)
+	}
+	nodes, extras, err := store.ScanRows[T](rows)
+	if err != nil {
+		return nil, fmt.Errorf("load %s by id: %w", e.Name, err)
+	}
+	out := make(map[int64]*T, len(nodes))
+	for i, n := range nodes {
+		out[toInt64(extras[i][0])] = n
+	}
+	return out, nil
+}
+
+// ByCode reads the row with the given code, nil when there is none.
+func ByCode[T any](ctx context.Context, q store.Querier, e *store.Entity, code string) (*T, error) {
+	b := &builder{dialect: q.Dialect()}
+	b.write("SELECT ")
+	selectColumns(b, "t", store.Columns[T]())
+	b.write(" FROM ", e.Table, " t WHERE t.code = ").arg(code)
+	rows, err := q.Query(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s by code: %w", e.Name, err)
+	}
+	nodes, _, err := store.ScanRows[T](rows)
+	if err != nil {
+		return nil, fmt.Errorf("load %s by code: %w", e.Name, err)
+	}
+	if len(nodes) == 0 {
+		return nil, nil
+	}
+	return nodes[0], nil
+}
+
+// ListOrder is the fixed order of a plain list field (not a connection),
+// as "column [DESC]" items, always ending with the id.
+type ListOrder []string
+
+// ListBy reads, for many parents at once, all child rows linked to each
+// (Person.positions, Membership.commitments, ...), in the given order.
+func ListBy[T any](ctx context.Context, q store.Querier, e *store.Entity, l Link, parents []int64, order ListOrder) (map[int64][]*T, error) {
+	b := &builder{dialect: q.Dialect()}
+	inner := &builder{dialect: q.Dialect()}
+	parentExpr := l.writeFrom(inner, e, parents)
+	b.write("SELECT ")
+	selectColumns(b, "t", store.Columns[T]())
+	b.write(", ", parentExpr, inner.String(), " ORDER BY ", parentExpr)
+	b.args = append(b.args, inner.args...)
+	for _, o := range order {
+		b.write(", t.", o)
+	}
+	rows, err := q.Query(ctx, b.String(), b.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", e.Name, err)
+	}
+	nodes, extras, err := store.ScanRows[T](rows)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", e.Name, err)
+	}
+	out := make(map[int64][]*T, len(parents))
+	for i, n := range nodes {
+		p := toInt64(extras[i][0])
+		out[p] = append(out[p], n)
+	}
+	return out, nil
+}
+
+func int64s(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}

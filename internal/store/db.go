@@ -1,0 +1,176 @@
+// Package store opens civicgraph's database (PostgreSQL or embedded SQLite),
+// migrates it, and defines the entities of the domain as bun models with the
+// catalog that describes their tables to the rest of the code.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// DefaultURL is the store used when no --database is given: an SQLite file in
+// the working directory, so that civicgraph runs with nothing installed.
+const DefaultURL = "sqlite:civicgraph.db"
+
+// DB is an open civicgraph store. All SQL goes through its Query and Exec
+// methods (or a Tx's), which bind user values as parameters in the dialect's
+// placeholder style and count statements so tests can prove batching.
+type DB struct {
+	Bun *bun.DB
+	URL string
+
+	dialect    Dialect
+	statements atomic.Int64
+}
+
+// Open opens the store named by url: "postgres://..." (or "postgresql://")
+// for PostgreSQL, "sqlite:PATH" or "sqlite::memory:" for SQLite.
+func Open(ctx context.Context, url string) (*DB, error) {
+	var (
+		sqldb   *sql.DB
+		dialect Dialect
+		err     error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		sqldb, err = sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqldb.SetMaxOpenConns(16)
+		sqldb.SetMaxIdleConns(16)
+		dialect = Postgres
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("open sqlite: the URL %q names no file (use sqlite:PATH or sqlite::memory:)", url)
+		}
+		sqldb, err = sql.Open("sqlite", sqliteDSN(path))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		if path == ":memory:" {
+			// Every connection to :memory: is a new, empty database.
+			sqldb.SetMaxOpenConns(1)
+		} else {
+			sqldb.SetMaxOpenConns(4)
+		}
+		dialect = SQLite
+	default:
+		return nil, fmt.Errorf("unknown database URL %q: want postgres://... or sqlite:PATH", url)
+	}
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("connect to %s: %w", dialect, err)
+	}
+	var b *bun.DB
+	if dialect == Postgres {
+		b = bun.NewDB(sqldb, pgdialect.New())
+	} else {
+		b = bun.NewDB(sqldb, sqlitedialect.New())
+	}
+	return &DB{Bun: b, URL: url, dialect: dialect}, nil
+}
+
+// sqliteDSN turns a path into a modernc DSN with the pragmas civicgraph needs:
+// foreign keys on (SQLite's default is off), WAL so readers don't block the
+// writer, a busy timeout instead of immediate SQLITE_BUSY errors, and
+// IMMEDIATE write transactions so two writers never deadlock on upgrade.
+func sqliteDSN(path string) string {
+	prefix := "file:"
+	if strings.HasPrefix(path, "file:") {
+		prefix = ""
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	if path != ":memory:" {
+		pragmas += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	}
+	return prefix + path + sep + pragmas
+}
+
+// Close closes the store.
+func (db *DB) Close() error { return db.Bun.Close() }
+
+// Statements returns how many SQL statements this DB has sent so far.
+func (db *DB) Statements() int64 { return db.statements.Load() }
+
+// Querier runs SQL: a *DB, or a *Tx inside a transaction.
+type Querier interface {
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Dialect() Dialect
+}
+
+// Query runs a query written with ? placeholders.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	db.statements.Add(1)
+	return db.Bun.DB.QueryContext(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
+}
+
+// Exec runs a statement written with ? placeholders.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	db.statements.Add(1)
+	return db.Bun.DB.ExecContext(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
+}
+
+// Tx is a transaction on a DB.
+type Tx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// Query runs a query in the transaction.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.db.statements.Add(1)
+	return t.tx.QueryContext(ctx, t.db.dialect.Rebind(query), t.db.dialect.Args(args)...)
+}
+
+// Exec runs a statement in the transaction.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.db.statements.Add(1)
+	return t.tx.ExecContext(ctx, t.db.dialect.Rebind(query), t.db.dialect.Args(args)...)
+}
+
+// Dialect returns the dialect of the transaction's store.
+func (t *Tx) Dialect() Dialect { return t.db.dialect }
+
+// Dialect returns the store's dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled back
+// (changing nothing) when it returns an error or panics.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	sqltx, err := db.Bun.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqltx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqltx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{db: db, tx: sqltx}); err != nil {
+		return err
+	}
+	if err = sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
