@@ -180,3 +180,28 @@ func codeOf(l line, _ int) string {
 	}
 	return ""
 }
+
+func TestRelationNullAndToManyFilters(t *testing.T) {
+	eachBackend(t, fixture(6), func(t *testing.T, a *api) {
+		d := a.data(`{ top: serviceCategories(where: {parent: null}) { totalCount }
+			branches: organizations(where: {parent: {code: {startsWith: "ORG-00"}}}) { totalCount }
+			noParent: organizations(where: {parent: null}) { totalCount }
+			withMarket: communities(where: {serviceEvents: {kind: {eq: MARKET}}}) { nodes { code } }
+			members: organizations(where: {memberships: {}}) { totalCount }
+			mentors: people(where: {mentorships: {outcome: {eq: ELECTED_SECRETARY}}}) { nodes { code } } }`, nil)
+		if num(get(d, "top", "totalCount")) != 4 || num(get(d, "branches", "totalCount")) != 6 || num(get(d, "noParent", "totalCount")) != 12 {
+			t.Fatalf("relation null filters = %v", d)
+		}
+		if fmt.Sprint(codes(d["withMarket"])) != "[C000 C003]" {
+			t.Fatalf("to-many filter = %v", codes(d["withMarket"]))
+		}
+		// Memberships: AL-i takes ORG-i-0, ORG-i-1 and ORG-(i+1)-2: 18 distinct.
+		if num(get(d, "members", "totalCount")) != 18 {
+			t.Fatalf("distinct member organizations = %v", get(d, "members"))
+		}
+		// Mentorships i = 0 and 4 are ELECTED_SECRETARY, mentored by P-000-2 and P-002-2.
+		if fmt.Sprint(codes(d["mentors"])) != "[P-000-2 P-002-2]" {
+			t.Fatalf("mentors of elected secretaries = %v", codes(d["mentors"]))
+		}
+	})
+}

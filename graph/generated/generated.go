@@ -3200,6 +3200,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DemandWhere", ec.unmarshalInputDemandWhere),
 			graphql.NewInputUnmarshaler("FloatFilter", ec.unmarshalInputFloatFilter),
 			graphql.NewInputUnmarshaler("GenderFilter", ec.unmarshalInputGenderFilter),
+			graphql.NewInputUnmarshaler("GradeChangeWhere", ec.unmarshalInputGradeChangeWhere),
 			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("MembershipOrder", ec.unmarshalInputMembershipOrder),
@@ -3212,6 +3213,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganizationWhere", ec.unmarshalInputOrganizationWhere),
 			graphql.NewInputUnmarshaler("PersonOrder", ec.unmarshalInputPersonOrder),
 			graphql.NewInputUnmarshaler("PersonWhere", ec.unmarshalInputPersonWhere),
+			graphql.NewInputUnmarshaler("PositionWhere", ec.unmarshalInputPositionWhere),
 			graphql.NewInputUnmarshaler("RegionLevelFilter", ec.unmarshalInputRegionLevelFilter),
 			graphql.NewInputUnmarshaler("RegionOrder", ec.unmarshalInputRegionOrder),
 			graphql.NewInputUnmarshaler("RegionWhere", ec.unmarshalInputRegionWhere),
@@ -3677,6 +3679,10 @@ input PersonWhere {
   traineeships: MentorshipWhere
   "Was the mentor of at least one matching mentorship."
   mentorships: MentorshipWhere
+  "Held at least one matching post."
+  positions: PositionWhere
+  "Has at least one matching grade change."
+  gradeHistory: GradeChangeWhere
   withinRegion: ID
   and: [PersonWhere!]
   or: [PersonWhere!]
@@ -3760,6 +3766,31 @@ type MentorLink {
   mentor: Person!
   trainee: Person!
   mentorship: Mentorship!
+}
+
+input PositionWhere {
+  id: IDFilter
+  code: StringFilter
+  title: StringFilter
+  from: DateFilter
+  to: DateFilter
+  person: PersonWhere
+  organization: OrganizationWhere
+  and: [PositionWhere!]
+  or: [PositionWhere!]
+  not: PositionWhere
+}
+
+input GradeChangeWhere {
+  id: IDFilter
+  code: StringFilter
+  tier: IntFilter
+  step: IntFilter
+  effectiveOn: DateFilter
+  person: PersonWhere
+  and: [GradeChangeWhere!]
+  or: [GradeChangeWhere!]
+  not: GradeChangeWhere
 }
 `, BuiltIn: false},
 	{Name: "../schema/query.graphqls", Input: `# The root: Relay node lookups, lookups by code, and every root connection.
@@ -20728,6 +20759,105 @@ func UnmarshalGenderFilter(ctx context.Context, raw any) (map[string]any, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGradeChangeWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code", "tier", "step", "effectiveOn", "person", "and", "or", "not"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "tier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tier"))
+			data, err := ec.unmarshalOIntFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["tier"] = data
+		case "step":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("step"))
+			data, err := ec.unmarshalOIntFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["step"] = data
+		case "effectiveOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveOn"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["effectiveOn"] = data
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalOPersonWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOGradeChangeWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["and"] = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOGradeChangeWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["or"] = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOGradeChangeWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["not"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGradeChangeWhere unmarshals raw into the GradeChangeWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGradeChangeWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GradeChangeWhere", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputIDFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -21606,7 +21736,7 @@ func (ec *executionContext) unmarshalInputPersonWhere(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "code", "name", "gender", "birthYear", "phone", "partyMember", "roles", "community", "organization", "traineeships", "mentorships", "withinRegion", "and", "or", "not"}
+	fieldsInOrder := [...]string{"id", "code", "name", "gender", "birthYear", "phone", "partyMember", "roles", "community", "organization", "traineeships", "mentorships", "positions", "gradeHistory", "withinRegion", "and", "or", "not"}
 	it = make(map[string]any, len(asMap))
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
@@ -21698,6 +21828,20 @@ func (ec *executionContext) unmarshalInputPersonWhere(ctx context.Context, obj a
 				return it, err
 			}
 			it["mentorships"] = data
+		case "positions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positions"))
+			data, err := ec.unmarshalOPositionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["positions"] = data
+		case "gradeHistory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gradeHistory"))
+			data, err := ec.unmarshalOGradeChangeWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["gradeHistory"] = data
 		case "withinRegion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("withinRegion"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -21740,6 +21884,112 @@ func (ec *executionContext) unmarshalInputPersonWhere(ctx context.Context, obj a
 func UnmarshalPersonWhere(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPositionWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "code", "title", "from", "to", "person", "organization", "and", "or", "not"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["from"] = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODateFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["to"] = data
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalOPersonWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOOrganizationWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPositionWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["and"] = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPositionWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["or"] = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPositionWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["not"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPositionWhere unmarshals raw into the PositionWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPositionWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionWhere", raw, &out)
 	return out, err
 }
 
@@ -27763,6 +28013,11 @@ func (ec *executionContext) marshalNGradeChange2ᚖgithubᚗcomᚋcivicgraphᚋc
 	return ec._GradeChange(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNGradeChangeWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputGradeChangeWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28318,6 +28573,11 @@ func (ec *executionContext) marshalNPosition2ᚖgithubᚗcomᚋcivicgraphᚋcivi
 		return graphql.Null
 	}
 	return ec._Position(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPositionWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputPositionWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Region) graphql.Marshaler {
@@ -29548,6 +29808,31 @@ func (ec *executionContext) unmarshalOGenderFilter2map(ctx context.Context, v an
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOGradeChangeWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGradeChangeWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOGradeChangeWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGradeChangeWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -29983,6 +30268,31 @@ func (ec *executionContext) unmarshalOPersonWhere2ᚕmapᚄ(ctx context.Context,
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 		res[i], err = ec.unmarshalNPersonWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPositionWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPositionWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPositionWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPositionWhere2map(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}

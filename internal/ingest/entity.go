@@ -17,17 +17,17 @@ import (
 type kind uint8
 
 const (
-	kString   kind = iota + 1 // text
-	kInt                      // a non-negative integer that fits a 32-bit column
-	kBool                     // true or false
-	kDate                     // YYYY-MM-DD
-	kTime                     // RFC 3339 with offset
-	kEnum                     // one of field.enum
-	kTimeZone                 // an IANA time zone name
-	kRef                      // the code of a field.ref entity: a foreign key
-	kRefs                     // a set of field.ref codes, kept in field.link
-	kRoles                    // a set of store.Roles: people.roles and person_roles
-	kOrganizer                // an organization code, else an alliance code
+	kString    kind = iota + 1 // text
+	kInt                       // a non-negative integer that fits a 32-bit column
+	kBool                      // true or false
+	kDate                      // YYYY-MM-DD
+	kTime                      // RFC 3339 with offset
+	kEnum                      // one of field.enum
+	kTimeZone                  // an IANA time zone name
+	kRef                       // the code of a field.ref entity: a foreign key
+	kRefs                      // a set of field.ref codes, kept in field.link
+	kRoles                     // a set of store.Roles: people.roles and person_roles
+	kOrganizer                 // an organization code, else an alliance code
 )
 
 // field is one key of a line.

@@ -149,7 +149,7 @@ var pathChecks = map[string]string{
 	"alliances": `SELECT count(*) FROM alliances a LEFT JOIN communities c ON c.id = a.lead_community_id
 		WHERE a.region_path <> COALESCE(c.region_path, '')`,
 	"memberships": `SELECT count(*) FROM memberships m JOIN alliances a ON a.id = m.alliance_id WHERE m.region_path <> a.region_path`,
-	"studios": `SELECT count(*) FROM studios s LEFT JOIN regions r ON r.id = s.region_id WHERE s.region_path <> COALESCE(r.path, '')`,
+	"studios":     `SELECT count(*) FROM studios s LEFT JOIN regions r ON r.id = s.region_id WHERE s.region_path <> COALESCE(r.path, '')`,
 	"mentorships": `SELECT count(*) FROM mentorships m JOIN studios s ON s.id = m.studio_id WHERE m.region_path <> s.region_path`,
 	"service_events": `SELECT count(*) FROM service_events e LEFT JOIN communities c ON c.id = e.community_id
 		WHERE e.region_path <> COALESCE(c.region_path, '')`,

@@ -30,19 +30,19 @@ func TestImportAnyOrder(t *testing.T) {
 			t.Errorf("street path %q: want 4 ids", street)
 		}
 		for q, want := range map[string]string{
-			"SELECT region_path FROM service_records WHERE code = 'SR-1'":                 street,
-			"SELECT region_path FROM people WHERE code = 'P-2'":                           "",
-			"SELECT roles FROM people WHERE code = 'P-1'":                                 ",MENTOR,SECRETARY,",
-			"SELECT code FROM memberships WHERE signed_on IS NOT NULL":                    "AL-1/ORG-3",
-			"SELECT code FROM mentorships WHERE cohort_year = 2018":                       "ST-01/P-3/2018",
-			"SELECT code FROM mentorships WHERE cohort_year IS NULL":                      "ST-02/P-2/",
-			"SELECT code FROM positions WHERE organization_id IS NOT NULL":                "P-1/ORG-1/书记/2015-01-01",
-			"SELECT code FROM grade_changes":                                              "P-3/2021-07-01",
-			"SELECT code FROM research_topics WHERE year = 2020":                          "ST-01/微改革",
-			"SELECT code FROM cases":                                                      "ST-01/典型案例",
+			"SELECT region_path FROM service_records WHERE code = 'SR-1'":                                                  street,
+			"SELECT region_path FROM people WHERE code = 'P-2'":                                                            "",
+			"SELECT roles FROM people WHERE code = 'P-1'":                                                                  ",MENTOR,SECRETARY,",
+			"SELECT code FROM memberships WHERE signed_on IS NOT NULL":                                                     "AL-1/ORG-3",
+			"SELECT code FROM mentorships WHERE cohort_year = 2018":                                                        "ST-01/P-3/2018",
+			"SELECT code FROM mentorships WHERE cohort_year IS NULL":                                                       "ST-02/P-2/",
+			"SELECT code FROM positions WHERE organization_id IS NOT NULL":                                                 "P-1/ORG-1/书记/2015-01-01",
+			"SELECT code FROM grade_changes":                                                                               "P-3/2021-07-01",
+			"SELECT code FROM research_topics WHERE year = 2020":                                                           "ST-01/微改革",
+			"SELECT code FROM cases":                                                                                       "ST-01/典型案例",
 			"SELECT o.code FROM service_events e JOIN alliances o ON o.id = e.organizer_alliance_id WHERE e.code = 'EV-2'": "AL-1",
-			"SELECT p.code FROM service_categories c JOIN service_categories p ON p.id = c.parent_id":                    "MEDICAL",
-			"SELECT p.code FROM organizations c JOIN organizations p ON p.id = c.parent_id":                              "ORG-1",
+			"SELECT p.code FROM service_categories c JOIN service_categories p ON p.id = c.parent_id":                      "MEDICAL",
+			"SELECT p.code FROM organizations c JOIN organizations p ON p.id = c.parent_id":                                "ORG-1",
 		} {
 			if got := queryString(t, db, q); got != want {
 				t.Errorf("%s = %q, want %q", q, got, want)
@@ -94,13 +94,13 @@ func TestImportTwiceAndUpdate(t *testing.T) {
 		}
 		moved := queryString(t, db, "SELECT path FROM regions WHERE code = '440305008'")
 		for q, want := range map[string]string{
-			"SELECT name FROM communities WHERE code = 'C1'":            "海珠社区（新）",
-			"SELECT region_path FROM communities WHERE code = 'C1'":     moved,
-			"SELECT region_path FROM service_records WHERE code = 'SR-1'": moved, // not in the update: propagated
-			"SELECT region_path FROM alliances WHERE code = 'AL-1'":     moved,
-			"SELECT region_path FROM memberships WHERE code = 'AL-1/ORG-3'": moved,
-			"SELECT region_path FROM people WHERE code = 'P-3'":         moved, // C2's street moved
-			"SELECT roles FROM people WHERE code = 'P-1'":               ",VOLUNTEER,",
+			"SELECT name FROM communities WHERE code = 'C1'":                                                  "海珠社区（新）",
+			"SELECT region_path FROM communities WHERE code = 'C1'":                                           moved,
+			"SELECT region_path FROM service_records WHERE code = 'SR-1'":                                     moved, // not in the update: propagated
+			"SELECT region_path FROM alliances WHERE code = 'AL-1'":                                           moved,
+			"SELECT region_path FROM memberships WHERE code = 'AL-1/ORG-3'":                                   moved,
+			"SELECT region_path FROM people WHERE code = 'P-3'":                                               moved, // C2's street moved
+			"SELECT roles FROM people WHERE code = 'P-1'":                                                     ",VOLUNTEER,",
 			"SELECT c.code FROM membership_commitments mc JOIN service_categories c ON c.id = mc.category_id": "HEALTH_CHECK",
 			"SELECT p.code FROM research_topic_members m JOIN people p ON p.id = m.person_id":                 "P-1",
 			"SELECT CAST(people_served AS TEXT) FROM service_records WHERE code = 'SR-2'":                     "7",

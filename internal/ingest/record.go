@@ -35,10 +35,10 @@ type value struct {
 
 // record is a validated line.
 type record struct {
-	ent  *entity
-	line int
-	code string
-	vals []value
+	ent      *entity
+	line     int
+	code     string
+	vals     []value
 	skip     bool // not written: a reference could not be resolved
 	reported bool // an error names this line already
 }

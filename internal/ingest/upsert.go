@@ -22,13 +22,25 @@ func (w *writer) upsertSQL(e *entity, n int) string {
 	}
 	cols := e.columns()
 	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", e.table, strings.Join(cols, ", "))
-	row := "(" + placeholders(len(cols)) + ")"
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) ", e.table, strings.Join(cols, ", "))
+	if w.dial == store.Postgres {
+		b.WriteString("SELECT * FROM unnest(")
+		for i, t := range e.pgTypes() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "CAST(? AS %s[])", t)
 		}
-		b.WriteString(row)
+		b.WriteString(")")
+	} else {
+		b.WriteString("VALUES ")
+		row := "(" + placeholders(len(cols)) + ")"
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(row)
+		}
 	}
 	b.WriteString(" ON CONFLICT (code) DO UPDATE SET ")
 	for i, c := range cols[1:] {
@@ -67,6 +79,9 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 	}
 	w.args = args[:0]
 	q := w.upsertSQL(e, len(rows))
+	if w.dial == store.Postgres {
+		args = columnsOf(args, len(e.columns()))
+	}
 	if e.returns() {
 		rs, err := w.q.Query(w.ctx, q, args...)
 		if err != nil {
@@ -80,6 +95,48 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 	}
 	w.report.ByType[e.name] += len(rows)
 	return nil
+}
+
+// columnsOf turns row-major values into one array per column, for unnest.
+func columnsOf(args []any, width int) []any {
+	n := len(args) / width
+	out := make([]any, width)
+	for c := range width {
+		col := make([]any, n)
+		for r := range n {
+			col[r] = args[r*width+c]
+		}
+		out[c] = col
+	}
+	return out
+}
+
+// pgTypes are the PostgreSQL types of e's columns, for unnest's arrays.
+func (e *entity) pgTypes() []string {
+	out := []string{"text"}
+	for _, f := range e.fields {
+		if f.column == "" {
+			continue
+		}
+		switch f.kind {
+		case kInt:
+			out = append(out, "integer")
+		case kBool:
+			out = append(out, "boolean")
+		case kDate:
+			out = append(out, "date")
+		case kTime:
+			out = append(out, "timestamptz")
+		case kRef:
+			out = append(out, "bigint")
+		default:
+			out = append(out, "text")
+		}
+	}
+	if e.pathFrom != nil {
+		out = append(out, "text")
+	}
+	return out
 }
 
 // appendRow appends the values of r's columns, in e.columns order.

@@ -24,7 +24,7 @@ func where(b *builder, e *store.Entity, alias string, w map[string]any) error {
 	for k, v := range w {
 		// An explicit null on a to-one relation means "has none"; on
 		// anything else null means "no condition".
-		if _, isRel := e.Relations[k]; v != nil || isRel {
+		if _, isRel := e.Relations[k]; deref(v) != nil || isRel {
 			keys = append(keys, k)
 		}
 	}
@@ -231,16 +231,21 @@ func scalarOp(b *builder, fld store.Field, col, op string, v any) error {
 var comparisons = map[string]string{"eq": " = ", "neq": " <> ", "gt": " > ", "gte": " >= ", "lt": " < ", "lte": " <= "}
 
 // deref turns the pointers gqlgen uses for nullable input values into
-// plain values (nil for a null).
+// plain values, and a null of any kind (nil pointer, map or list) into nil.
 func deref(v any) any {
 	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer {
-		return v
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil
+		}
+		return rv.Elem().Interface()
+	case reflect.Map, reflect.Slice:
+		if rv.IsNil() {
+			return nil
+		}
 	}
-	if rv.IsNil() {
-		return nil
-	}
-	return rv.Elem().Interface()
+	return v
 }
 
 // listOf turns an "in" list of any scalar Go type into []any.

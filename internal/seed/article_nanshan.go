@@ -90,7 +90,7 @@ func (b *book) nanshan() {
 	// 吴红霞 from the first cohort in 南山街道, elected secretary in 2021;
 	// 林晓彤 trained by 陈慧斌, elected secretary, now mentoring herself.
 	first := func(street int) *cohort { return cohorts[b.cohortIndex(cohorts, b.nanshanStreets[street])] }
-	chenM := b.mentorship(first(5), codeOf(chen), chen)
+	chenM := b.mentorship(first(5), "", chen)
 	chenM.m["outcome"], chenM.m["outcomeYear"] = "PROMOTED", 2020
 	wu := b.trainee(b.nanshanStreets[1], who{name: "吴红霞", gender: "F", birth: 1984})
 	wuM := b.mentorship(first(1), "", wu)

@@ -123,6 +123,7 @@ var Catalog = map[string]*Entity{
 		},
 		Many: map[string]Many{
 			"traineeships": many("Mentorship", "trainee_id"), "mentorships": many("Mentorship", "mentor_id"),
+			"positions": many("Position", "person_id"), "gradeHistory": many("GradeChange", "person_id"),
 		},
 	},
 	"Position": {
