@@ -72,14 +72,18 @@ var articleFigures = []articleFigure{
 			exactly(t, "camp trainees", get(d, "serviceEvents", "nodes", 0, "serviceRecords", "totalCount"), 30)
 		}},
 	{"326 reserve cadres", `{ people(where: {traineeships: {studio: {region: {parent: {code: {eq: "440305"}}}}}}) { totalCount } }`,
-		func(t *testing.T, d map[string]any) { exactly(t, "Nanshan trainees", get(d, "people", "totalCount"), 326) }},
+		func(t *testing.T, d map[string]any) {
+			exactly(t, "Nanshan trainees", get(d, "people", "totalCount"), 326)
+		}},
 	{"11 secretaries and 63 deputies in 2021", `{ region(code: "440305") { s: mentorships(where: {outcome: {eq: ELECTED_SECRETARY}, outcomeYear: {eq: 2021}}) { totalCount } d: mentorships(where: {outcome: {eq: ELECTED_DEPUTY_SECRETARY}, outcomeYear: {eq: 2021}}) { totalCount } } }`,
 		func(t *testing.T, d map[string]any) {
 			exactly(t, "elected secretaries", get(d, "region", "s", "totalCount"), 11)
 			exactly(t, "elected deputies", get(d, "region", "d", "totalCount"), 63)
 		}},
 	{"17 branches in 海珠社区", `{ community(code: "440305007003") { organizations(where: {kind: {eq: PARTY_BRANCH}}) { totalCount } } }`,
-		func(t *testing.T, d map[string]any) { exactly(t, "branches", get(d, "community", "organizations", "totalCount"), 17) }},
+		func(t *testing.T, d map[string]any) {
+			exactly(t, "branches", get(d, "community", "organizations", "totalCount"), 17)
+		}},
 	{"19,000 graded workers", `{ region(code: "440300") { w: people(where: {roles: {hasAny: [COMMUNITY_WORKER, GRID_WORKER]}}) { totalCount } ungraded: people(where: {roles: {hasAny: [COMMUNITY_WORKER, GRID_WORKER]}, not: {gradeHistory: {}}}) { totalCount } } }`,
 		func(t *testing.T, d map[string]any) {
 			atLeast(t, "workers", get(d, "region", "w", "totalCount"), 19000)
@@ -102,11 +106,17 @@ var articleFigures = []articleFigure{
 			atLeast(t, "member organizations", get(d, "region", "organizations", "totalCount"), 810)
 		}},
 	{"63,000 party members serving in Songyuan", `{ region(code: "220700") { people(where: {partyMember: {eq: true}, roles: {has: VOLUNTEER}}) { totalCount } } }`,
-		func(t *testing.T, d map[string]any) { atLeast(t, "volunteers", get(d, "region", "people", "totalCount"), 63000) }},
+		func(t *testing.T, d map[string]any) {
+			atLeast(t, "volunteers", get(d, "region", "people", "totalCount"), 63000)
+		}},
 	{"17 villages of 城南乡 with markets", `{ region(code: "330624201") { communities(where: {kind: {eq: VILLAGE}, serviceEvents: {kind: {eq: MARKET}}}) { totalCount } } }`,
-		func(t *testing.T, d map[string]any) { exactly(t, "villages", get(d, "region", "communities", "totalCount"), 17) }},
+		func(t *testing.T, d map[string]any) {
+			exactly(t, "villages", get(d, "region", "communities", "totalCount"), 17)
+		}},
 	{"8+ top-level categories", `{ serviceCategories(where: {parent: null}) { totalCount } }`,
-		func(t *testing.T, d map[string]any) { atLeast(t, "categories", get(d, "serviceCategories", "totalCount"), 8) }},
+		func(t *testing.T, d map[string]any) {
+			atLeast(t, "categories", get(d, "serviceCategories", "totalCount"), 8)
+		}},
 	{"Xinchang's markets", `{ region(code: "330624") { s: serviceRecords(where: {event: {kind: {eq: MARKET}}}) { aggregate { sum { peopleServed } } } r: serviceRecords(where: {event: {kind: {eq: MARKET}}, resolved: {eq: true}}) { totalCount } } }`,
 		func(t *testing.T, d map[string]any) {
 			if n := num(get(d, "region", "s", "aggregate", "sum", "peopleServed")); n < 18000 || n >= 19000 {

@@ -43,7 +43,6 @@ func (c complexityLimit) MutateOperationContext(ctx context.Context, op *graphql
 // return when estimating cost.
 const implicitPageSize = 100
 
-
 // maxDepth stops runaway recursion through fragments; validation has already
 // refused fragment cycles.
 const maxDepth = 64
