@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"strings"
@@ -117,13 +118,7 @@ func exportType(ctx context.Context, db *store.DB, w *bufio.Writer, e *entity) e
 }
 
 // readPage scans rows into plain values (text as string).
-func readPage(rows interface {
-	Next() bool
-	Scan(...any) error
-	Columns() ([]string, error)
-	Err() error
-	Close() error
-}, page [][]any) ([][]any, error) {
+func readPage(rows *sql.Rows, page [][]any) ([][]any, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {

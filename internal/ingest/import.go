@@ -127,7 +127,7 @@ func pass2(ctx context.Context, src *source, idx []lineIndex, d *decoder, w *wri
 		for i := range x.off {
 			if i%4096 == 4095 {
 				if err := ctx.Err(); err != nil {
-					return err
+					return fmt.Errorf("import: %w", err)
 				}
 			}
 			line, err := lr.line(x.off[i], int(x.size[i]))
@@ -182,7 +182,7 @@ func ImportLines(ctx context.Context, db *store.DB, produce func(emit func(map[s
 			num := report.Lines
 			if num%4096 == 0 {
 				if err := ctx.Err(); err != nil {
-					return err
+					return fmt.Errorf("import: %w", err)
 				}
 			}
 			if err := fromMap(m, &o); err != nil {

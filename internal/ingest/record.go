@@ -69,6 +69,12 @@ type badLine struct {
 
 var keyType, keyCode = []byte("type"), []byte("code")
 
+// maxText bounds every text value in bytes. Every text column is indexed,
+// and PostgreSQL refuses an index entry over about 2.7 kB (SQLite has no
+// such limit): the bound keeps both stores taking the same lines, and the
+// failure a line error rather than a store error.
+const maxText = 2000
+
 // decode validates o, a line of e (see typeOf), and fills rec with it.
 func (d *decoder) decode(o *rawObject, e *entity, line int, rec *record) *badLine {
 	rec.reset(e, line)
@@ -88,6 +94,8 @@ func (d *decoder) decode(o *rawObject, e *entity, line int, rec *record) *badLin
 			return fail(`field "code" must not be empty`)
 		case strings.IndexByte(v.str, 0) >= 0:
 			return fail(`field "code" contains a NUL character`)
+		case len(v.str) > maxText:
+			return fail(`field "code" is too long: %d bytes, at most %d`, len(v.str), maxText)
 		default:
 			rec.code = v.str
 		}
@@ -152,7 +160,7 @@ func typeOf(o *rawObject) (*entity, *badLine) {
 		}
 		e := byType[v.str]
 		if e == nil {
-			return nil, &badLine{typ: v.str, reason: fmt.Sprintf("unknown type %q (want one of %s)", v.str, strings.Join(Types(), ", "))}
+			return nil, &badLine{reason: fmt.Sprintf("unknown type %q (want one of %s)", v.str, strings.Join(Types(), ", "))}
 		}
 		return e, nil
 	}
@@ -196,6 +204,8 @@ func (d *decoder) field(f *field, in *rawValue, v *value) string {
 		return "contains a NUL character"
 	case s == "" && (f.required || f.kind == kRef || f.kind == kOrganizer):
 		return "must not be empty"
+	case len(s) > maxText:
+		return fmt.Sprintf("is too long: %d bytes, at most %d", len(s), maxText)
 	}
 	switch f.kind {
 	case kEnum:
@@ -211,7 +221,9 @@ func (d *decoder) field(f *field, in *rawValue, v *value) string {
 		if err != nil {
 			return "is wrong: " + err.Error()
 		}
-		v.t = t
+		// Both stores keep microseconds, but PostgreSQL rounds and SQLite's
+		// text truncates: rounding here makes them agree.
+		v.t = t.Round(time.Microsecond)
 	case kTimeZone:
 		if !d.zone(s) {
 			return fmt.Sprintf("is wrong: %q is not a time zone (want an IANA name such as Asia/Shanghai)", s)
@@ -231,6 +243,8 @@ func (d *decoder) list(f *field, items []rawValue, v *value) string {
 		switch {
 		case it.str == "":
 			return "must not hold an empty string"
+		case len(it.str) > maxText:
+			return fmt.Sprintf("holds a string too long: %d bytes, at most %d", len(it.str), maxText)
 		case strings.IndexByte(it.str, 0) >= 0:
 			return "contains a NUL character"
 		case f.kind == kRoles && !slices.Contains(f.enum, it.str):

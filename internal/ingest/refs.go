@@ -134,11 +134,21 @@ func (w *writer) unresolved(r *record, what, code string, ts ...*entity) {
 		return
 	}
 	r.reported = true
+	w.probs.add(r.line, r.ent, r.code, unknownReason(what, code, ts...))
+}
+
+// unknownReason says that code names nothing: `unknown community "X"`, and
+// when the field's name does not say which type it refers to, which type
+// was searched: `unknown recipient "X" (no Person has that code)`.
+func unknownReason(what, code string, ts ...*entity) string {
+	if len(ts) == 1 && strings.EqualFold(what, ts[0].name) {
+		return fmt.Sprintf("unknown %s %q", what, code)
+	}
 	names := make([]string, len(ts))
 	for i, t := range ts {
 		names[i] = t.name
 	}
-	w.probs.add(r.line, r.ent, r.code, fmt.Sprintf("unknown %s %q (no %s has that code)", what, code, strings.Join(names, " or ")))
+	return fmt.Sprintf("unknown %s %q (no %s has that code)", what, code, strings.Join(names, " or "))
 }
 
 // checkPairs refuses a membership whose alliance and organization are

@@ -140,7 +140,7 @@ func readLines(ctx context.Context, in io.Reader, prog *progress, fn func(line [
 			prog.add(int64(size))
 			if num%4096 == 0 {
 				if err := ctx.Err(); err != nil {
-					return err
+					return fmt.Errorf("import: %w", err)
 				}
 			}
 		}

@@ -90,7 +90,7 @@ func TestImportLinesErrors(t *testing.T) {
 		if !errors.As(err, &le) {
 			t.Fatalf("err = %v, want *LineErrors", err)
 		}
-		want := `line 2: Community C: unknown region "LATER" (no Region has that code)
+		want := `line 2: Community C: unknown region "LATER"
 line 4: Person P: field "birthYear" must not be negative, not -1
 line 5: Person Q: unknown field "nickname"`
 		if le.Error() != want {
@@ -280,4 +280,22 @@ func TestProgressDrawing(t *testing.T) {
 			t.Errorf("progress output lacks %q:\n%q", want, out[max(0, len(out)-200):])
 		}
 	}
+}
+
+// A line longer than the reader's buffer is read whole, in both passes.
+func TestImportLongLine(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		pad := strings.Repeat(" ", 3<<20) // JSON allows any amount of white space
+		text := `{"type":"ServiceCategory","code":"A","name":"a"}` + "\n" +
+			`{"type":"ServiceCategory",` + pad + `"code":"LONG","name":"长","parent":"A"}` + "\n" +
+			`{"type":"ServiceCategory","code":"B","name":"b","parent":"LONG"}` + "\n"
+		for _, r := range []io.Reader{strings.NewReader(text), onlyReader{strings.NewReader(text)}} {
+			if _, err := Import(ctx, db, r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM service_categories c JOIN service_categories p ON p.id = c.parent_id WHERE c.code = 'B' AND p.code = 'LONG'"); n != 1 {
+			t.Errorf("the categories around the long line are not linked")
+		}
+	})
 }

@@ -47,7 +47,7 @@ func (w *writer) resolveDeferred(e *entity, final bool) error {
 		if w.probs.failedCode(e, d.parent) {
 			w.probs.fail(e, child)
 		} else {
-			w.probs.add(d.line, e, child, fmt.Sprintf("unknown parent %q (no %s has that code)", d.parent, e.name))
+			w.probs.add(d.line, e, child, unknownReason("parent", d.parent, e))
 		}
 	}
 	if len(pairs) == 0 {

@@ -7,16 +7,23 @@ import (
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
-// Rows are written by code with INSERT ... ON CONFLICT (code) DO UPDATE, many
-// rows a statement, which both PostgreSQL and SQLite (3.24 and later) run.
-// The update only touches a row whose values differ, so importing the same
-// file again rewrites nothing (no dead tuples, no index churn on PostgreSQL).
-// Types that others refer to return the ids (and region paths) of the rows
-// they wrote, which go straight into the resolver's cache.
+// Rows are written by code with INSERT ... ON CONFLICT (code) DO UPDATE, up
+// to a thousand rows a statement, which both PostgreSQL and SQLite (3.24 and
+// later) run. The rows come as a VALUES list on SQLite; on PostgreSQL as one
+// array per column, unnested, so that the statement has a dozen parameters
+// instead of ten thousand, is prepared once for every batch size, and never
+// meets the 65,535-parameter limit. The update only touches a row whose
+// values differ, so importing the same file again rewrites nothing (no dead
+// tuples, no index churn). Types that others refer to return the ids (and
+// region paths) of the rows they wrote, which go straight into the
+// resolver's cache.
 
-// upsertSQL is the statement writing n rows of e; it is built once per size.
+// upsertSQL is the statement writing n rows of e, built once.
 func (w *writer) upsertSQL(e *entity, n int) string {
 	key := [2]int{e.index, n}
+	if w.dial == store.Postgres {
+		key[1] = 0 // unnest: one statement for every batch size
+	}
 	if q, ok := w.sqls[key]; ok {
 		return q
 	}

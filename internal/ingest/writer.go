@@ -21,8 +21,9 @@ import (
 // the store can tell (unknown references, cycles, conflicts). The caller
 // rolls the transaction back when anything was reported.
 
-// maxParams keeps a statement under SQLite's default limit of 32,766 bound
-// values (PostgreSQL's is 65,535).
+// maxParams keeps an SQLite upsert, which binds every value of every row,
+// under SQLite's default limit of 32,766 bound values. (PostgreSQL's upsert
+// binds one array per column, whatever the number of rows.)
 const maxParams = 30_000
 
 // maxBatchRows is the most rows one upsert writes.
