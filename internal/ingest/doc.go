@@ -22,6 +22,7 @@
 //
 //	entity.go    the import format as data: types, fields, columns
 //	json.go      a strict, allocation-light parser for one line
+//	jsonout.go   JSON string escaping for Export
 //	gomap.go     the same for lines given as Go maps (ImportLines)
 //	record.go    validation of one line
 //	source.go    reading the input twice (spooling a stream)
