@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/civicgraph/civicgraph/internal/ingest"
 	"github.com/civicgraph/civicgraph/internal/server"
@@ -36,6 +37,11 @@ type response struct {
 
 // newAPI loads lines into a fresh store of the dialect and serves it.
 func newAPI(t testing.TB, db *store.DB, lines []map[string]any) *api {
+	return newAPIAt(t, db, lines, nil)
+}
+
+// newAPIAt is newAPI with the server's clock fixed by now.
+func newAPIAt(t testing.TB, db *store.DB, lines []map[string]any, now func() time.Time) *api {
 	t.Helper()
 	if len(lines) > 0 {
 		_, err := ingest.ImportLines(context.Background(), db, func(emit func(map[string]any) error) error {
@@ -50,7 +56,7 @@ func newAPI(t testing.TB, db *store.DB, lines []map[string]any) *api {
 			t.Fatalf("load fixture: %v", err)
 		}
 	}
-	srv := httptest.NewServer(server.New(server.Config{DB: db}))
+	srv := httptest.NewServer(server.New(server.Config{DB: db, Now: now}))
 	t.Cleanup(srv.Close)
 	return &api{t: t, db: db, url: srv.URL + "/graphql"}
 }

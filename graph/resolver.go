@@ -6,10 +6,14 @@ package graph
 //go:generate go run github.com/99designs/gqlgen generate
 
 import (
+	"time"
+
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
-// Resolver holds what every resolver needs: the store.
+// Resolver holds what every resolver needs: the store, and the clock that
+// relative periods count from (nil: the system clock; tests inject one).
 type Resolver struct {
-	DB *store.DB
+	DB  *store.DB
+	Now func() time.Time
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/civicgraph/civicgraph/graph/model"
 	"github.com/civicgraph/civicgraph/graph/scalar"
+	"github.com/civicgraph/civicgraph/internal/analytics"
 	"github.com/civicgraph/civicgraph/internal/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -189,6 +190,26 @@ type ComplexityRoot struct {
 		RespondedAt func(childComplexity int) int
 	}
 
+	DemandStat struct {
+		Alliance                func(childComplexity int) int
+		Assigned                func(childComplexity int) int
+		Category                func(childComplexity int) int
+		Closed                  func(childComplexity int) int
+		Community               func(childComplexity int) int
+		Demands                 func(childComplexity int) int
+		InProgress              func(childComplexity int) int
+		MedianHoursToResolution func(childComplexity int) int
+		MedianHoursToResponse   func(childComplexity int) int
+		Open                    func(childComplexity int) int
+		Organization            func(childComplexity int) int
+		P90HoursToResolution    func(childComplexity int) int
+		P90HoursToResponse      func(childComplexity int) int
+		Period                  func(childComplexity int) int
+		Region                  func(childComplexity int) int
+		Resolved                func(childComplexity int) int
+		Status                  func(childComplexity int) int
+	}
+
 	GradeChange struct {
 		Code        func(childComplexity int) int
 		EffectiveOn func(childComplexity int) int
@@ -286,6 +307,16 @@ type ComplexityRoot struct {
 		StartedOn   func(childComplexity int) int
 	}
 
+	MentorshipStat struct {
+		CohortYear  func(childComplexity int) int
+		Mentorships func(childComplexity int) int
+		Outcome     func(childComplexity int) int
+		OutcomeYear func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Studio      func(childComplexity int) int
+		Trainees    func(childComplexity int) int
+	}
+
 	MentorshipSumFields struct {
 		CohortYear  func(childComplexity int) int
 		OutcomeYear func(childComplexity int) int
@@ -326,6 +357,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	Period struct {
+		End   func(childComplexity int) int
+		Label func(childComplexity int) int
+		Start func(childComplexity int) int
 	}
 
 	Person struct {
@@ -397,8 +434,10 @@ type ComplexityRoot struct {
 		Communities       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Community         func(childComplexity int, code string) int
 		Demand            func(childComplexity int, code string) int
+		DemandStats       func(childComplexity int, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) int
 		Demands           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Memberships       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		MentorshipStats   func(childComplexity int, where map[string]any, groupBy []string, regionLevel *string, from *time.Time, to *time.Time, relative *string) int
 		Mentorships       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Node              func(childComplexity int, id string) int
 		Nodes             func(childComplexity int, ids []string) int
@@ -414,6 +453,7 @@ type ComplexityRoot struct {
 		ServiceEvents     func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		ServiceRecord     func(childComplexity int, code string) int
 		ServiceRecords    func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		ServiceStats      func(childComplexity int, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) int
 		Studio            func(childComplexity int, code string) int
 		Studios           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 	}
@@ -424,6 +464,7 @@ type ComplexityRoot struct {
 		Children       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Code           func(childComplexity int) int
 		Communities    func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Coverage       func(childComplexity int, asOf *time.Time) int
 		Demands        func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		ID             func(childComplexity int) int
 		Level          func(childComplexity int) int
@@ -435,6 +476,7 @@ type ComplexityRoot struct {
 		ServiceEvents  func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		ServiceRecords func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Studios        func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Summary        func(childComplexity int) int
 		TimeZone       func(childComplexity int) int
 	}
 
@@ -450,9 +492,35 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	RegionCoverage struct {
+		AllianceShare          func(childComplexity int) int
+		Communities            func(childComplexity int) int
+		GraduateSecretaryShare func(childComplexity int) int
+		MarketFrom             func(childComplexity int) int
+		MarketShare            func(childComplexity int) int
+		MarketTo               func(childComplexity int) int
+		WithAlliance           func(childComplexity int) int
+		WithGraduateSecretary  func(childComplexity int) int
+		WithMarket             func(childComplexity int) int
+	}
+
 	RegionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RegionSummary struct {
+		Alliances           func(childComplexity int) int
+		Communities         func(childComplexity int) int
+		ElectedFromStudios  func(childComplexity int) int
+		MemberOrganizations func(childComplexity int) int
+		OpenDemands         func(childComplexity int) int
+		PartyMembersServing func(childComplexity int) int
+		PeopleServed        func(childComplexity int) int
+		ProblemsSolved      func(childComplexity int) int
+		Studios             func(childComplexity int) int
+		Trainees            func(childComplexity int) int
+		Villages            func(childComplexity int) int
 	}
 
 	ResearchTopic struct {
@@ -576,6 +644,19 @@ type ComplexityRoot struct {
 
 	ServiceRecordSumFields struct {
 		PeopleServed func(childComplexity int) int
+	}
+
+	ServiceStat struct {
+		Alliance       func(childComplexity int) int
+		Category       func(childComplexity int) int
+		Community      func(childComplexity int) int
+		Organization   func(childComplexity int) int
+		PeopleServed   func(childComplexity int) int
+		Period         func(childComplexity int) int
+		Records        func(childComplexity int) int
+		Region         func(childComplexity int) int
+		ResolutionRate func(childComplexity int) int
+		Resolved       func(childComplexity int) int
 	}
 
 	Studio struct {
@@ -710,6 +791,9 @@ type QueryResolver interface {
 	ServiceEvents(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceEventConnection, error)
 	ServiceRecords(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceRecordConnection, error)
 	Demands(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.DemandConnection, error)
+	ServiceStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) ([]*model.ServiceStat, error)
+	DemandStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) ([]*model.DemandStat, error)
+	MentorshipStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, from *time.Time, to *time.Time, relative *string) ([]*model.MentorshipStat, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *store.Region) (*store.Region, error)
@@ -725,6 +809,8 @@ type RegionResolver interface {
 	ServiceEvents(ctx context.Context, obj *store.Region, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceEventConnection, error)
 	ServiceRecords(ctx context.Context, obj *store.Region, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceRecordConnection, error)
 	Demands(ctx context.Context, obj *store.Region, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.DemandConnection, error)
+	Summary(ctx context.Context, obj *store.Region) (*analytics.Summary, error)
+	Coverage(ctx context.Context, obj *store.Region, asOf *time.Time) (*analytics.Coverage, error)
 }
 type ResearchTopicResolver interface {
 	Studio(ctx context.Context, obj *store.ResearchTopic) (*store.Studio, error)
@@ -1331,6 +1417,109 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DemandMinMaxFields.RespondedAt(childComplexity), true
 
+	case "DemandStat.alliance":
+		if e.ComplexityRoot.DemandStat.Alliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Alliance(childComplexity), true
+	case "DemandStat.assigned":
+		if e.ComplexityRoot.DemandStat.Assigned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Assigned(childComplexity), true
+	case "DemandStat.category":
+		if e.ComplexityRoot.DemandStat.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Category(childComplexity), true
+	case "DemandStat.closed":
+		if e.ComplexityRoot.DemandStat.Closed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Closed(childComplexity), true
+	case "DemandStat.community":
+		if e.ComplexityRoot.DemandStat.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Community(childComplexity), true
+	case "DemandStat.demands":
+		if e.ComplexityRoot.DemandStat.Demands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Demands(childComplexity), true
+	case "DemandStat.inProgress":
+		if e.ComplexityRoot.DemandStat.InProgress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.InProgress(childComplexity), true
+	case "DemandStat.medianHoursToResolution":
+		if e.ComplexityRoot.DemandStat.MedianHoursToResolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.MedianHoursToResolution(childComplexity), true
+	case "DemandStat.medianHoursToResponse":
+		if e.ComplexityRoot.DemandStat.MedianHoursToResponse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.MedianHoursToResponse(childComplexity), true
+	case "DemandStat.open":
+		if e.ComplexityRoot.DemandStat.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Open(childComplexity), true
+	case "DemandStat.organization":
+		if e.ComplexityRoot.DemandStat.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Organization(childComplexity), true
+	case "DemandStat.p90HoursToResolution":
+		if e.ComplexityRoot.DemandStat.P90HoursToResolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.P90HoursToResolution(childComplexity), true
+	case "DemandStat.p90HoursToResponse":
+		if e.ComplexityRoot.DemandStat.P90HoursToResponse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.P90HoursToResponse(childComplexity), true
+	case "DemandStat.period":
+		if e.ComplexityRoot.DemandStat.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Period(childComplexity), true
+	case "DemandStat.region":
+		if e.ComplexityRoot.DemandStat.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Region(childComplexity), true
+	case "DemandStat.resolved":
+		if e.ComplexityRoot.DemandStat.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Resolved(childComplexity), true
+	case "DemandStat.status":
+		if e.ComplexityRoot.DemandStat.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Status(childComplexity), true
+
 	case "GradeChange.code":
 		if e.ComplexityRoot.GradeChange.Code == nil {
 			break
@@ -1692,6 +1881,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MentorshipMinMaxFields.StartedOn(childComplexity), true
 
+	case "MentorshipStat.cohortYear":
+		if e.ComplexityRoot.MentorshipStat.CohortYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MentorshipStat.CohortYear(childComplexity), true
+	case "MentorshipStat.mentorships":
+		if e.ComplexityRoot.MentorshipStat.Mentorships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MentorshipStat.Mentorships(childComplexity), true
+	case "MentorshipStat.outcome":
+		if e.ComplexityRoot.MentorshipStat.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MentorshipStat.Outcome(childComplexity), true
+	case "MentorshipStat.outcomeYear":
+		if e.ComplexityRoot.MentorshipStat.OutcomeYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MentorshipStat.OutcomeYear(childComplexity), true
+	case "MentorshipStat.region":
+		if e.ComplexityRoot.MentorshipStat.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MentorshipStat.Region(childComplexity), true
+	case "MentorshipStat.studio":
+		if e.ComplexityRoot.MentorshipStat.Studio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MentorshipStat.Studio(childComplexity), true
+	case "MentorshipStat.trainees":
+		if e.ComplexityRoot.MentorshipStat.Trainees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MentorshipStat.Trainees(childComplexity), true
+
 	case "MentorshipSumFields.cohortYear":
 		if e.ComplexityRoot.MentorshipSumFields.CohortYear == nil {
 			break
@@ -1856,6 +2088,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Period.end":
+		if e.ComplexityRoot.Period.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.End(childComplexity), true
+	case "Period.label":
+		if e.ComplexityRoot.Period.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Label(childComplexity), true
+	case "Period.start":
+		if e.ComplexityRoot.Period.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Start(childComplexity), true
 
 	case "Person.birthYear":
 		if e.ComplexityRoot.Person.BirthYear == nil {
@@ -2174,6 +2425,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Demand(childComplexity, args["code"].(string)), true
+	case "Query.demandStats":
+		if e.ComplexityRoot.Query.DemandStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_demandStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DemandStats(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["regionLevel"].(*string), args["period"].(*string), args["from"].(*time.Time), args["to"].(*time.Time), args["relative"].(*string)), true
 	case "Query.demands":
 		if e.ComplexityRoot.Query.Demands == nil {
 			break
@@ -2197,6 +2459,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Memberships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+	case "Query.mentorshipStats":
+		if e.ComplexityRoot.Query.MentorshipStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_mentorshipStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MentorshipStats(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["regionLevel"].(*string), args["from"].(*time.Time), args["to"].(*time.Time), args["relative"].(*string)), true
 	case "Query.mentorships":
 		if e.ComplexityRoot.Query.Mentorships == nil {
 			break
@@ -2362,6 +2635,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceRecords(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+	case "Query.serviceStats":
+		if e.ComplexityRoot.Query.ServiceStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceStats(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["regionLevel"].(*string), args["period"].(*string), args["from"].(*time.Time), args["to"].(*time.Time), args["relative"].(*string)), true
 	case "Query.studio":
 		if e.ComplexityRoot.Query.Studio == nil {
 			break
@@ -2430,6 +2714,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Communities(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+	case "Region.coverage":
+		if e.ComplexityRoot.Region.Coverage == nil {
+			break
+		}
+
+		args, err := ec.field_Region_coverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Coverage(childComplexity, args["asOf"].(*time.Time)), true
 	case "Region.demands":
 		if e.ComplexityRoot.Region.Demands == nil {
 			break
@@ -2531,6 +2826,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Studios(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+	case "Region.summary":
+		if e.ComplexityRoot.Region.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Summary(childComplexity), true
 	case "Region.timeZone":
 		if e.ComplexityRoot.Region.TimeZone == nil {
 			break
@@ -2576,6 +2877,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegionConnection.TotalCount(childComplexity), true
 
+	case "RegionCoverage.allianceShare":
+		if e.ComplexityRoot.RegionCoverage.AllianceShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.AllianceShare(childComplexity), true
+	case "RegionCoverage.communities":
+		if e.ComplexityRoot.RegionCoverage.Communities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.Communities(childComplexity), true
+	case "RegionCoverage.graduateSecretaryShare":
+		if e.ComplexityRoot.RegionCoverage.GraduateSecretaryShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.GraduateSecretaryShare(childComplexity), true
+	case "RegionCoverage.marketFrom":
+		if e.ComplexityRoot.RegionCoverage.MarketFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.MarketFrom(childComplexity), true
+	case "RegionCoverage.marketShare":
+		if e.ComplexityRoot.RegionCoverage.MarketShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.MarketShare(childComplexity), true
+	case "RegionCoverage.marketTo":
+		if e.ComplexityRoot.RegionCoverage.MarketTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.MarketTo(childComplexity), true
+	case "RegionCoverage.withAlliance":
+		if e.ComplexityRoot.RegionCoverage.WithAlliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.WithAlliance(childComplexity), true
+	case "RegionCoverage.withGraduateSecretary":
+		if e.ComplexityRoot.RegionCoverage.WithGraduateSecretary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.WithGraduateSecretary(childComplexity), true
+	case "RegionCoverage.withMarket":
+		if e.ComplexityRoot.RegionCoverage.WithMarket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionCoverage.WithMarket(childComplexity), true
+
 	case "RegionEdge.cursor":
 		if e.ComplexityRoot.RegionEdge.Cursor == nil {
 			break
@@ -2588,6 +2944,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegionEdge.Node(childComplexity), true
+
+	case "RegionSummary.alliances":
+		if e.ComplexityRoot.RegionSummary.Alliances == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.Alliances(childComplexity), true
+	case "RegionSummary.communities":
+		if e.ComplexityRoot.RegionSummary.Communities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.Communities(childComplexity), true
+	case "RegionSummary.electedFromStudios":
+		if e.ComplexityRoot.RegionSummary.ElectedFromStudios == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.ElectedFromStudios(childComplexity), true
+	case "RegionSummary.memberOrganizations":
+		if e.ComplexityRoot.RegionSummary.MemberOrganizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.MemberOrganizations(childComplexity), true
+	case "RegionSummary.openDemands":
+		if e.ComplexityRoot.RegionSummary.OpenDemands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.OpenDemands(childComplexity), true
+	case "RegionSummary.partyMembersServing":
+		if e.ComplexityRoot.RegionSummary.PartyMembersServing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.PartyMembersServing(childComplexity), true
+	case "RegionSummary.peopleServed":
+		if e.ComplexityRoot.RegionSummary.PeopleServed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.PeopleServed(childComplexity), true
+	case "RegionSummary.problemsSolved":
+		if e.ComplexityRoot.RegionSummary.ProblemsSolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.ProblemsSolved(childComplexity), true
+	case "RegionSummary.studios":
+		if e.ComplexityRoot.RegionSummary.Studios == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.Studios(childComplexity), true
+	case "RegionSummary.trainees":
+		if e.ComplexityRoot.RegionSummary.Trainees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.Trainees(childComplexity), true
+	case "RegionSummary.villages":
+		if e.ComplexityRoot.RegionSummary.Villages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegionSummary.Villages(childComplexity), true
 
 	case "ResearchTopic.code":
 		if e.ComplexityRoot.ResearchTopic.Code == nil {
@@ -3043,6 +3466,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceRecordSumFields.PeopleServed(childComplexity), true
 
+	case "ServiceStat.alliance":
+		if e.ComplexityRoot.ServiceStat.Alliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Alliance(childComplexity), true
+	case "ServiceStat.category":
+		if e.ComplexityRoot.ServiceStat.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Category(childComplexity), true
+	case "ServiceStat.community":
+		if e.ComplexityRoot.ServiceStat.Community == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Community(childComplexity), true
+	case "ServiceStat.organization":
+		if e.ComplexityRoot.ServiceStat.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Organization(childComplexity), true
+	case "ServiceStat.peopleServed":
+		if e.ComplexityRoot.ServiceStat.PeopleServed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.PeopleServed(childComplexity), true
+	case "ServiceStat.period":
+		if e.ComplexityRoot.ServiceStat.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Period(childComplexity), true
+	case "ServiceStat.records":
+		if e.ComplexityRoot.ServiceStat.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Records(childComplexity), true
+	case "ServiceStat.region":
+		if e.ComplexityRoot.ServiceStat.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Region(childComplexity), true
+	case "ServiceStat.resolutionRate":
+		if e.ComplexityRoot.ServiceStat.ResolutionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.ResolutionRate(childComplexity), true
+	case "ServiceStat.resolved":
+		if e.ComplexityRoot.ServiceStat.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStat.Resolved(childComplexity), true
+
 	case "Studio.cases":
 		if e.ComplexityRoot.Studio.Cases == nil {
 			break
@@ -3290,6 +3774,168 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/analytics.graphqls", Input: `# Grouped analytics for dashboards: figures for any region subtree, period,
+# category, organization or alliance, as one grouped result a chart can use
+# directly. Periods are local calendar periods in the region's time zone
+# (default Asia/Shanghai); from/to are half-open [from, to); relative periods
+# are whole calendar units counted from now (LAST_12_MONTHS: the 12 calendar
+# months ending with the current one). Groups with no rows are absent;
+# results are ordered by the group keys.
+
+enum ServiceDimension {
+  REGION
+  COMMUNITY
+  CATEGORY
+  "The record's provider."
+  ORGANIZATION
+  ALLIANCE
+  PERIOD
+}
+
+enum DemandDimension {
+  REGION
+  COMMUNITY
+  CATEGORY
+  "The organization the demand is assigned to."
+  ORGANIZATION
+  ALLIANCE
+  STATUS
+  "By the time the demand was raised."
+  PERIOD
+}
+
+enum MentorshipDimension {
+  "The studio's region, rolled up by regionLevel."
+  REGION
+  STUDIO
+  OUTCOME
+  OUTCOME_YEAR
+  COHORT_YEAR
+}
+
+enum PeriodUnit {
+  DAY
+  "ISO weeks (Monday first; the week-year may differ from the calendar year)."
+  WEEK
+  MONTH
+  QUARTER
+  YEAR
+}
+
+enum RelativePeriod {
+  THIS_MONTH
+  LAST_MONTH
+  LAST_3_MONTHS
+  LAST_12_MONTHS
+  THIS_YEAR
+  LAST_YEAR
+}
+
+"A local calendar period: [start, end)."
+type Period {
+  start: Time!
+  end: Time!
+  "2022-06-01, 2022-W22, 2022-06, 2022-Q2 or 2022."
+  label: String!
+}
+
+"One group of service records. Keys not grouped by are null."
+type ServiceStat {
+  region: Region
+  community: Community
+  category: ServiceCategory
+  organization: Organization
+  alliance: Alliance
+  period: Period
+  records: Int!
+  peopleServed: Int!
+  resolved: Int!
+  "resolved / records."
+  resolutionRate: Float!
+}
+
+"One group of demands: counts by status and times to response and resolution (hours from raisedAt)."
+type DemandStat {
+  region: Region
+  community: Community
+  category: ServiceCategory
+  organization: Organization
+  alliance: Alliance
+  status: DemandStatus
+  period: Period
+  demands: Int!
+  open: Int!
+  assigned: Int!
+  inProgress: Int!
+  resolved: Int!
+  closed: Int!
+  medianHoursToResponse: Float
+  p90HoursToResponse: Float
+  medianHoursToResolution: Float
+  p90HoursToResolution: Float
+}
+
+"One group of mentorships: trainees by outcome and outcome year, per studio or region."
+type MentorshipStat {
+  region: Region
+  studio: Studio
+  outcome: MentorshipOutcome
+  outcomeYear: Int
+  cohortYear: Int
+  mentorships: Int!
+  "Distinct trainees in the group."
+  trainees: Int!
+}
+
+"A region's headline figures over its whole subtree."
+type RegionSummary {
+  communities: Int!
+  villages: Int!
+  alliances: Int!
+  "Distinct organizations with a current membership in those alliances."
+  memberOrganizations: Int!
+  "Party members with the VOLUNTEER role."
+  partyMembersServing: Int!
+  studios: Int!
+  "Distinct trainees of those studios."
+  trainees: Int!
+  "Distinct trainees elected secretary or deputy secretary."
+  electedFromStudios: Int!
+  peopleServed: Int!
+  problemsSolved: Int!
+  "Demands not resolved or closed."
+  openDemands: Int!
+}
+
+"The share of a region's communities reached by each programme."
+type RegionCoverage {
+  communities: Int!
+  "Communities leading an alliance."
+  withAlliance: Int!
+  "Communities whose secretary (a person of the community with role SECRETARY) was a studio trainee."
+  withGraduateSecretary: Int!
+  "Communities with a MARKET service event in the last full calendar quarter."
+  withMarket: Int!
+  allianceShare: Float!
+  graduateSecretaryShare: Float!
+  marketShare: Float!
+  "The quarter the market figure covers: [marketFrom, marketTo)."
+  marketFrom: Time!
+  marketTo: Time!
+}
+
+extend type Region {
+  summary: RegionSummary!
+  "asOf: the moment the last quarter is counted back from (default now)."
+  coverage(asOf: Time): RegionCoverage!
+}
+
+extend type Query {
+  serviceStats(where: ServiceRecordWhere, groupBy: [ServiceDimension!]!, regionLevel: RegionLevel, period: PeriodUnit, from: Time, to: Time, relative: RelativePeriod): [ServiceStat!]!
+  demandStats(where: DemandWhere, groupBy: [DemandDimension!]!, regionLevel: RegionLevel, period: PeriodUnit, from: Time, to: Time, relative: RelativePeriod): [DemandStat!]!
+  mentorshipStats(where: MentorshipWhere, groupBy: [MentorshipDimension!]!, regionLevel: RegionLevel, from: Time, to: Time, relative: RelativePeriod): [MentorshipStat!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `# Shared building blocks: scalars, Relay node and paging, typed filters.
 #
 # In every <Type>Where, the fields given are ANDed; and/or/not combine nested
@@ -4802,6 +5448,46 @@ func (ec *executionContext) childFields_DemandMinMaxFields(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type DemandMinMaxFields", field.Name)
 }
 
+func (ec *executionContext) childFields_DemandStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_DemandStat_region(ctx, field)
+	case "community":
+		return ec.fieldContext_DemandStat_community(ctx, field)
+	case "category":
+		return ec.fieldContext_DemandStat_category(ctx, field)
+	case "organization":
+		return ec.fieldContext_DemandStat_organization(ctx, field)
+	case "alliance":
+		return ec.fieldContext_DemandStat_alliance(ctx, field)
+	case "status":
+		return ec.fieldContext_DemandStat_status(ctx, field)
+	case "period":
+		return ec.fieldContext_DemandStat_period(ctx, field)
+	case "demands":
+		return ec.fieldContext_DemandStat_demands(ctx, field)
+	case "open":
+		return ec.fieldContext_DemandStat_open(ctx, field)
+	case "assigned":
+		return ec.fieldContext_DemandStat_assigned(ctx, field)
+	case "inProgress":
+		return ec.fieldContext_DemandStat_inProgress(ctx, field)
+	case "resolved":
+		return ec.fieldContext_DemandStat_resolved(ctx, field)
+	case "closed":
+		return ec.fieldContext_DemandStat_closed(ctx, field)
+	case "medianHoursToResponse":
+		return ec.fieldContext_DemandStat_medianHoursToResponse(ctx, field)
+	case "p90HoursToResponse":
+		return ec.fieldContext_DemandStat_p90HoursToResponse(ctx, field)
+	case "medianHoursToResolution":
+		return ec.fieldContext_DemandStat_medianHoursToResolution(ctx, field)
+	case "p90HoursToResolution":
+		return ec.fieldContext_DemandStat_p90HoursToResolution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DemandStat", field.Name)
+}
+
 func (ec *executionContext) childFields_GradeChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4996,6 +5682,26 @@ func (ec *executionContext) childFields_MentorshipMinMaxFields(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type MentorshipMinMaxFields", field.Name)
 }
 
+func (ec *executionContext) childFields_MentorshipStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_MentorshipStat_region(ctx, field)
+	case "studio":
+		return ec.fieldContext_MentorshipStat_studio(ctx, field)
+	case "outcome":
+		return ec.fieldContext_MentorshipStat_outcome(ctx, field)
+	case "outcomeYear":
+		return ec.fieldContext_MentorshipStat_outcomeYear(ctx, field)
+	case "cohortYear":
+		return ec.fieldContext_MentorshipStat_cohortYear(ctx, field)
+	case "mentorships":
+		return ec.fieldContext_MentorshipStat_mentorships(ctx, field)
+	case "trainees":
+		return ec.fieldContext_MentorshipStat_trainees(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MentorshipStat", field.Name)
+}
+
 func (ec *executionContext) childFields_MentorshipSumFields(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cohortYear":
@@ -5078,6 +5784,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Period(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_Period_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Period_end(ctx, field)
+	case "label":
+		return ec.fieldContext_Period_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Period", field.Name)
 }
 
 func (ec *executionContext) childFields_Person(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5242,6 +5960,10 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_serviceRecords(ctx, field)
 	case "demands":
 		return ec.fieldContext_Region_demands(ctx, field)
+	case "summary":
+		return ec.fieldContext_Region_summary(ctx, field)
+	case "coverage":
+		return ec.fieldContext_Region_coverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
@@ -5270,6 +5992,30 @@ func (ec *executionContext) childFields_RegionConnection(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RegionConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_RegionCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "communities":
+		return ec.fieldContext_RegionCoverage_communities(ctx, field)
+	case "withAlliance":
+		return ec.fieldContext_RegionCoverage_withAlliance(ctx, field)
+	case "withGraduateSecretary":
+		return ec.fieldContext_RegionCoverage_withGraduateSecretary(ctx, field)
+	case "withMarket":
+		return ec.fieldContext_RegionCoverage_withMarket(ctx, field)
+	case "allianceShare":
+		return ec.fieldContext_RegionCoverage_allianceShare(ctx, field)
+	case "graduateSecretaryShare":
+		return ec.fieldContext_RegionCoverage_graduateSecretaryShare(ctx, field)
+	case "marketShare":
+		return ec.fieldContext_RegionCoverage_marketShare(ctx, field)
+	case "marketFrom":
+		return ec.fieldContext_RegionCoverage_marketFrom(ctx, field)
+	case "marketTo":
+		return ec.fieldContext_RegionCoverage_marketTo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_RegionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -5278,6 +6024,34 @@ func (ec *executionContext) childFields_RegionEdge(ctx context.Context, field gr
 		return ec.fieldContext_RegionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RegionSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "communities":
+		return ec.fieldContext_RegionSummary_communities(ctx, field)
+	case "villages":
+		return ec.fieldContext_RegionSummary_villages(ctx, field)
+	case "alliances":
+		return ec.fieldContext_RegionSummary_alliances(ctx, field)
+	case "memberOrganizations":
+		return ec.fieldContext_RegionSummary_memberOrganizations(ctx, field)
+	case "partyMembersServing":
+		return ec.fieldContext_RegionSummary_partyMembersServing(ctx, field)
+	case "studios":
+		return ec.fieldContext_RegionSummary_studios(ctx, field)
+	case "trainees":
+		return ec.fieldContext_RegionSummary_trainees(ctx, field)
+	case "electedFromStudios":
+		return ec.fieldContext_RegionSummary_electedFromStudios(ctx, field)
+	case "peopleServed":
+		return ec.fieldContext_RegionSummary_peopleServed(ctx, field)
+	case "problemsSolved":
+		return ec.fieldContext_RegionSummary_problemsSolved(ctx, field)
+	case "openDemands":
+		return ec.fieldContext_RegionSummary_openDemands(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegionSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_ResearchTopic(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5524,6 +6298,32 @@ func (ec *executionContext) childFields_ServiceRecordSumFields(ctx context.Conte
 		return ec.fieldContext_ServiceRecordSumFields_peopleServed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRecordSumFields", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_ServiceStat_region(ctx, field)
+	case "community":
+		return ec.fieldContext_ServiceStat_community(ctx, field)
+	case "category":
+		return ec.fieldContext_ServiceStat_category(ctx, field)
+	case "organization":
+		return ec.fieldContext_ServiceStat_organization(ctx, field)
+	case "alliance":
+		return ec.fieldContext_ServiceStat_alliance(ctx, field)
+	case "period":
+		return ec.fieldContext_ServiceStat_period(ctx, field)
+	case "records":
+		return ec.fieldContext_ServiceStat_records(ctx, field)
+	case "peopleServed":
+		return ec.fieldContext_ServiceStat_peopleServed(ctx, field)
+	case "resolved":
+		return ec.fieldContext_ServiceStat_resolved(ctx, field)
+	case "resolutionRate":
+		return ec.fieldContext_ServiceStat_resolutionRate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceStat", field.Name)
 }
 
 func (ec *executionContext) childFields_Studio(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6688,6 +7488,68 @@ func (ec *executionContext) field_Query_community_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_demandStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalODemandWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNDemandDimension2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "regionLevel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORegionLevel2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionLevel"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPeriodUnit2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "relative",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORelativePeriod2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relative"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_demand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6807,6 +7669,60 @@ func (ec *executionContext) field_Query_memberships_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_mentorshipStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOMentorshipWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNMentorshipDimension2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "regionLevel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORegionLevel2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionLevel"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "relative",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORelativePeriod2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relative"] = arg5
 	return args, nil
 }
 
@@ -7300,6 +8216,68 @@ func (ec *executionContext) field_Query_serviceRecords_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_serviceStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOServiceRecordWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNServiceDimension2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "regionLevel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORegionLevel2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionLevel"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOPeriodUnit2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "relative",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORelativePeriod2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["relative"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_studio_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7527,6 +8505,20 @@ func (ec *executionContext) field_Region_communities_args(ctx context.Context, r
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_coverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
 	return args, nil
 }
 
@@ -10520,6 +11512,451 @@ func (ec *executionContext) fieldContext_DemandMinMaxFields_resolvedAt(_ context
 	return graphql.NewScalarFieldContext("DemandMinMaxFields", field, false, false, "Time")
 }
 
+func (ec *executionContext) _DemandStat_region(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DemandStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DemandStat_community(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
+			return ec.marshalOCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DemandStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DemandStat_category(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceCategory) graphql.Marshaler {
+			return ec.marshalOServiceCategory2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DemandStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DemandStat_organization(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DemandStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DemandStat_alliance(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_alliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
+			return ec.marshalOAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_alliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DemandStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alliance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DemandStat_status(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODemandStatus2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "DemandStatus")
+}
+
+func (ec *executionContext) _DemandStat_period(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.Period) graphql.Marshaler {
+			return ec.marshalOPeriod2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DemandStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DemandStat_demands(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_demands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Demands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_demands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DemandStat_open(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DemandStat_assigned(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DemandStat_inProgress(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_inProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InProgress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_inProgress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DemandStat_resolved(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DemandStat_closed(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_closed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DemandStat_medianHoursToResponse(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_medianHoursToResponse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianHoursToResponse, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_medianHoursToResponse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DemandStat_p90HoursToResponse(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_p90HoursToResponse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90HoursToResponse, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_p90HoursToResponse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DemandStat_medianHoursToResolution(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_medianHoursToResolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianHoursToResolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_medianHoursToResolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DemandStat_p90HoursToResolution(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_p90HoursToResolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90HoursToResolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_p90HoursToResolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Float")
+}
+
 func (ec *executionContext) _GradeChange_id(ctx context.Context, field graphql.CollectedField, obj *store.GradeChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12160,6 +13597,185 @@ func (ec *executionContext) fieldContext_MentorshipMinMaxFields_endedOn(_ contex
 	return graphql.NewScalarFieldContext("MentorshipMinMaxFields", field, false, false, "Date")
 }
 
+func (ec *executionContext) _MentorshipStat_region(ctx context.Context, field graphql.CollectedField, obj *model.MentorshipStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MentorshipStat_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MentorshipStat_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MentorshipStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MentorshipStat_studio(ctx context.Context, field graphql.CollectedField, obj *model.MentorshipStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MentorshipStat_studio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Studio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Studio) graphql.Marshaler {
+			return ec.marshalOStudio2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐStudio(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MentorshipStat_studio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MentorshipStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Studio(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MentorshipStat_outcome(ctx context.Context, field graphql.CollectedField, obj *model.MentorshipStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MentorshipStat_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOMentorshipOutcome2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MentorshipStat_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MentorshipStat", field, false, false, "MentorshipOutcome")
+}
+
+func (ec *executionContext) _MentorshipStat_outcomeYear(ctx context.Context, field graphql.CollectedField, obj *model.MentorshipStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MentorshipStat_outcomeYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutcomeYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MentorshipStat_outcomeYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MentorshipStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MentorshipStat_cohortYear(ctx context.Context, field graphql.CollectedField, obj *model.MentorshipStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MentorshipStat_cohortYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CohortYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MentorshipStat_cohortYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MentorshipStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MentorshipStat_mentorships(ctx context.Context, field graphql.CollectedField, obj *model.MentorshipStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MentorshipStat_mentorships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mentorships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MentorshipStat_mentorships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MentorshipStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MentorshipStat_trainees(ctx context.Context, field graphql.CollectedField, obj *model.MentorshipStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MentorshipStat_trainees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trainees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MentorshipStat_trainees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MentorshipStat", field, false, false, "Int")
+}
+
 func (ec *executionContext) _MentorshipSumFields_cohortYear(ctx context.Context, field graphql.CollectedField, obj map[string]any) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12863,6 +14479,75 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Period_start(ctx context.Context, field graphql.CollectedField, obj *analytics.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Period_end(ctx context.Context, field graphql.CollectedField, obj *analytics.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Period_label(ctx context.Context, field graphql.CollectedField, obj *analytics.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, "String")
 }
 
 func (ec *executionContext) _Person_id(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -15073,6 +16758,138 @@ func (ec *executionContext) fieldContext_Query_demands(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_serviceStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceStats(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["regionLevel"].(*string), fc.Args["period"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["relative"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceStat) graphql.Marshaler {
+			return ec.marshalNServiceStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐServiceStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceStat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_demandStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_demandStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DemandStats(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["regionLevel"].(*string), fc.Args["period"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["relative"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DemandStat) graphql.Marshaler {
+			return ec.marshalNDemandStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐDemandStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_demandStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DemandStat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_demandStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mentorshipStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mentorshipStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MentorshipStats(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["regionLevel"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["relative"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MentorshipStat) graphql.Marshaler {
+			return ec.marshalNMentorshipStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐMentorshipStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mentorshipStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MentorshipStat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_mentorshipStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15768,6 +17585,82 @@ func (ec *executionContext) fieldContext_Region_demands(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Region_summary(ctx context.Context, field graphql.CollectedField, obj *store.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Region().Summary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.Summary) graphql.Marshaler {
+			return ec.marshalNRegionSummary2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_coverage(ctx context.Context, field graphql.CollectedField, obj *store.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Coverage(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.Coverage) graphql.Marshaler {
+			return ec.marshalNRegionCoverage2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_coverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegionCoverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_coverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RegionAggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15942,6 +17835,213 @@ func (ec *executionContext) fieldContext_RegionConnection_aggregate(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _RegionCoverage_communities(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_communities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionCoverage_withAlliance(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_withAlliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithAlliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_withAlliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionCoverage_withGraduateSecretary(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_withGraduateSecretary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithGraduateSecretary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_withGraduateSecretary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionCoverage_withMarket(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_withMarket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithMarket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_withMarket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionCoverage_allianceShare(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_allianceShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllianceShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_allianceShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RegionCoverage_graduateSecretaryShare(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_graduateSecretaryShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraduateSecretaryShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_graduateSecretaryShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RegionCoverage_marketShare(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_marketShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_marketShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RegionCoverage_marketFrom(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_marketFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_marketFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RegionCoverage_marketTo(ctx context.Context, field graphql.CollectedField, obj *analytics.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionCoverage_marketTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionCoverage_marketTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionCoverage", field, false, false, "Time")
+}
+
 func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[store.Region]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15995,6 +18095,259 @@ func (ec *executionContext) fieldContext_RegionEdge_node(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RegionSummary_communities(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_communities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_communities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_villages(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_villages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Villages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_villages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_alliances(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_alliances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alliances, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_alliances(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_memberOrganizations(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_memberOrganizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberOrganizations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_memberOrganizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_partyMembersServing(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_partyMembersServing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartyMembersServing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_partyMembersServing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_studios(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_studios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Studios, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_studios(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_trainees(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_trainees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trainees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_trainees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_electedFromStudios(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_electedFromStudios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElectedFromStudios, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_electedFromStudios(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_peopleServed(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_peopleServed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeopleServed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_peopleServed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_problemsSolved(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_problemsSolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemsSolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_problemsSolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RegionSummary_openDemands(ctx context.Context, field graphql.CollectedField, obj *analytics.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegionSummary_openDemands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenDemands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegionSummary_openDemands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegionSummary", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ResearchTopic_id(ctx context.Context, field graphql.CollectedField, obj *store.ResearchTopic) (ret graphql.Marshaler) {
@@ -18059,6 +20412,290 @@ func (ec *executionContext) _ServiceRecordSumFields_peopleServed(ctx context.Con
 }
 func (ec *executionContext) fieldContext_ServiceRecordSumFields_peopleServed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRecordSumFields", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStat_region(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStat_community(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_community(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Community, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
+			return ec.marshalOCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStat_category(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceCategory) graphql.Marshaler {
+			return ec.marshalOServiceCategory2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStat_organization(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStat_alliance(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_alliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
+			return ec.marshalOAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_alliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alliance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStat_period(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.Period) graphql.Marshaler {
+			return ec.marshalOPeriod2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐPeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStat_records(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStat_peopleServed(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_peopleServed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeopleServed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_peopleServed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStat_resolved(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStat_resolutionRate(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStat_resolutionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStat_resolutionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStat", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Studio_id(ctx context.Context, field graphql.CollectedField, obj *store.Studio) (ret graphql.Marshaler) {
@@ -24275,6 +26912,119 @@ func (ec *executionContext) _DemandMinMaxFields(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var demandStatImplementors = []string{"DemandStat"}
+
+func (ec *executionContext) _DemandStat(ctx context.Context, sel ast.SelectionSet, obj *model.DemandStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, demandStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DemandStat")
+		case "region":
+			out.Values[i] = ec._DemandStat_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "community":
+			out.Values[i] = ec._DemandStat_community(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._DemandStat_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organization":
+			out.Values[i] = ec._DemandStat_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "alliance":
+			out.Values[i] = ec._DemandStat_alliance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DemandStat_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._DemandStat_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "demands":
+			out.Values[i] = ec._DemandStat_demands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._DemandStat_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assigned":
+			out.Values[i] = ec._DemandStat_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inProgress":
+			out.Values[i] = ec._DemandStat_inProgress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._DemandStat_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closed":
+			out.Values[i] = ec._DemandStat_closed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianHoursToResponse":
+			out.Values[i] = ec._DemandStat_medianHoursToResponse(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90HoursToResponse":
+			out.Values[i] = ec._DemandStat_p90HoursToResponse(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianHoursToResolution":
+			out.Values[i] = ec._DemandStat_medianHoursToResolution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p90HoursToResolution":
+			out.Values[i] = ec._DemandStat_p90HoursToResolution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var gradeChangeImplementors = []string{"GradeChange", "Node"}
 
 func (ec *executionContext) _GradeChange(ctx context.Context, sel ast.SelectionSet, obj *store.GradeChange) graphql.Marshaler {
@@ -24941,6 +27691,69 @@ func (ec *executionContext) _MentorshipMinMaxFields(ctx context.Context, sel ast
 	return out
 }
 
+var mentorshipStatImplementors = []string{"MentorshipStat"}
+
+func (ec *executionContext) _MentorshipStat(ctx context.Context, sel ast.SelectionSet, obj *model.MentorshipStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mentorshipStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MentorshipStat")
+		case "region":
+			out.Values[i] = ec._MentorshipStat_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "studio":
+			out.Values[i] = ec._MentorshipStat_studio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._MentorshipStat_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcomeYear":
+			out.Values[i] = ec._MentorshipStat_outcomeYear(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cohortYear":
+			out.Values[i] = ec._MentorshipStat_cohortYear(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mentorships":
+			out.Values[i] = ec._MentorshipStat_mentorships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trainees":
+			out.Values[i] = ec._MentorshipStat_trainees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mentorshipSumFieldsImplementors = []string{"MentorshipSumFields"}
 
 func (ec *executionContext) _MentorshipSumFields(ctx context.Context, sel ast.SelectionSet, obj map[string]any) graphql.Marshaler {
@@ -25218,6 +28031,49 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var periodImplementors = []string{"Period"}
+
+func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, obj *analytics.Period) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Period")
+		case "start":
+			out.Values[i] = ec._Period_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._Period_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._Period_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -25832,6 +28688,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_demands(ctx, field)
 				})
+		case "serviceStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceStats(ctx, field)
+				})
+		case "demandStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_demandStats(ctx, field)
+				})
+		case "mentorshipStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mentorshipStats(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -25971,6 +28845,18 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_demands(ctx, field, obj)
 				})
+		case "summary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_summary(ctx, field, obj)
+				})
+		case "coverage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_coverage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26076,6 +28962,79 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var regionCoverageImplementors = []string{"RegionCoverage"}
+
+func (ec *executionContext) _RegionCoverage(ctx context.Context, sel ast.SelectionSet, obj *analytics.Coverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionCoverage")
+		case "communities":
+			out.Values[i] = ec._RegionCoverage_communities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withAlliance":
+			out.Values[i] = ec._RegionCoverage_withAlliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withGraduateSecretary":
+			out.Values[i] = ec._RegionCoverage_withGraduateSecretary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withMarket":
+			out.Values[i] = ec._RegionCoverage_withMarket(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allianceShare":
+			out.Values[i] = ec._RegionCoverage_allianceShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graduateSecretaryShare":
+			out.Values[i] = ec._RegionCoverage_graduateSecretaryShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketShare":
+			out.Values[i] = ec._RegionCoverage_marketShare(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketFrom":
+			out.Values[i] = ec._RegionCoverage_marketFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketTo":
+			out.Values[i] = ec._RegionCoverage_marketTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var regionEdgeImplementors = []string{"RegionEdge"}
 
 func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[store.Region]) graphql.Marshaler {
@@ -26094,6 +29053,89 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._RegionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var regionSummaryImplementors = []string{"RegionSummary"}
+
+func (ec *executionContext) _RegionSummary(ctx context.Context, sel ast.SelectionSet, obj *analytics.Summary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegionSummary")
+		case "communities":
+			out.Values[i] = ec._RegionSummary_communities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "villages":
+			out.Values[i] = ec._RegionSummary_villages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alliances":
+			out.Values[i] = ec._RegionSummary_alliances(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberOrganizations":
+			out.Values[i] = ec._RegionSummary_memberOrganizations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partyMembersServing":
+			out.Values[i] = ec._RegionSummary_partyMembersServing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "studios":
+			out.Values[i] = ec._RegionSummary_studios(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trainees":
+			out.Values[i] = ec._RegionSummary_trainees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "electedFromStudios":
+			out.Values[i] = ec._RegionSummary_electedFromStudios(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peopleServed":
+			out.Values[i] = ec._RegionSummary_peopleServed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemsSolved":
+			out.Values[i] = ec._RegionSummary_problemsSolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openDemands":
+			out.Values[i] = ec._RegionSummary_openDemands(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26955,6 +29997,84 @@ func (ec *executionContext) _ServiceRecordSumFields(ctx context.Context, sel ast
 		case "peopleServed":
 			out.Values[i] = ec._ServiceRecordSumFields_peopleServed(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceStatImplementors = []string{"ServiceStat"}
+
+func (ec *executionContext) _ServiceStat(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceStat")
+		case "region":
+			out.Values[i] = ec._ServiceStat_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "community":
+			out.Values[i] = ec._ServiceStat_community(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._ServiceStat_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organization":
+			out.Values[i] = ec._ServiceStat_organization(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "alliance":
+			out.Values[i] = ec._ServiceStat_alliance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._ServiceStat_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._ServiceStat_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peopleServed":
+			out.Values[i] = ec._ServiceStat_peopleServed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._ServiceStat_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolutionRate":
+			out.Values[i] = ec._ServiceStat_resolutionRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -27895,6 +31015,50 @@ func (ec *executionContext) marshalNDemandConnection2ᚖgithubᚗcomᚋcivicgrap
 	return ec._DemandConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDemandDimension2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDemandDimension2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DemandDimension!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDemandDimension2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDemandDimension2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDemandDimension2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDemandDimension2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNDemandEdge2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[store.Demand]) graphql.Marshaler {
 	return ec._DemandEdge(ctx, sel, &v)
 }
@@ -27940,6 +31104,30 @@ func (ec *executionContext) marshalNDemandOrderField2string(ctx context.Context,
 		graphql.AddInvalidNullFromMarshaler(ctx, "DemandOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNDemandStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐDemandStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DemandStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDemandStat2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐDemandStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDemandStat2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐDemandStat(ctx context.Context, sel ast.SelectionSet, v *model.DemandStat) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DemandStat!")
+		return graphql.Null
+	}
+	return ec._DemandStat(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDemandStatus2string(ctx context.Context, v any) (string, error) {
@@ -28239,6 +31427,50 @@ func (ec *executionContext) marshalNMentorshipConnection2ᚖgithubᚗcomᚋcivic
 	return ec._MentorshipConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMentorshipDimension2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMentorshipDimension2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MentorshipDimension!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNMentorshipDimension2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMentorshipDimension2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMentorshipDimension2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMentorshipDimension2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMentorshipEdge2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[store.Mentorship]) graphql.Marshaler {
 	return ec._MentorshipEdge(ctx, sel, &v)
 }
@@ -28298,6 +31530,30 @@ func (ec *executionContext) marshalNMentorshipOutcome2string(ctx context.Context
 		graphql.AddInvalidNullFromMarshaler(ctx, "MentorshipOutcome!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMentorshipStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐMentorshipStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MentorshipStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMentorshipStat2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐMentorshipStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMentorshipStat2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐMentorshipStat(ctx context.Context, sel ast.SelectionSet, v *model.MentorshipStat) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MentorshipStat!")
+		return graphql.Null
+	}
+	return ec._MentorshipStat(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMentorshipSumFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -28620,6 +31876,14 @@ func (ec *executionContext) marshalNRegionConnection2ᚖgithubᚗcomᚋcivicgrap
 	return ec._RegionConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRegionCoverage2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *analytics.Coverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegionCoverage!")
+		return graphql.Null
+	}
+	return ec._RegionCoverage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRegionEdge2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[store.Region]) graphql.Marshaler {
 	return ec._RegionEdge(ctx, sel, &v)
 }
@@ -28671,6 +31935,14 @@ func (ec *executionContext) marshalNRegionOrderField2string(ctx context.Context,
 		graphql.AddInvalidNullFromMarshaler(ctx, "RegionOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNRegionSummary2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐSummary(ctx context.Context, sel ast.SelectionSet, v *analytics.Summary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegionSummary!")
+		return graphql.Null
+	}
+	return ec._RegionSummary(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRegionWhere2map(ctx context.Context, v any) (map[string]any, error) {
@@ -28828,6 +32100,50 @@ func (ec *executionContext) marshalNServiceCategoryOrderField2string(ctx context
 func (ec *executionContext) unmarshalNServiceCategoryWhere2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputServiceCategoryWhere(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNServiceDimension2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceDimension2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ServiceDimension!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNServiceDimension2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceDimension2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNServiceDimension2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceDimension2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNServiceEvent2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.ServiceEvent) graphql.Marshaler {
@@ -29042,6 +32358,30 @@ func (ec *executionContext) marshalNServiceRecordSumFields2map(ctx context.Conte
 func (ec *executionContext) unmarshalNServiceRecordWhere2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputServiceRecordWhere(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐServiceStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceStat2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐServiceStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceStat2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐServiceStat(ctx context.Context, sel ast.SelectionSet, v *model.ServiceStat) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceStat!")
+		return graphql.Null
+	}
+	return ec._ServiceStat(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -30226,6 +33566,31 @@ func (ec *executionContext) marshalOOrganizer2githubᚗcomᚋcivicgraphᚋcivicg
 	return ec._Organizer(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPeriod2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *analytics.Period) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Period(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPeriodUnit2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPeriodUnit2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
 func (ec *executionContext) marshalOPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx context.Context, sel ast.SelectionSet, v *store.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30409,6 +33774,24 @@ func (ec *executionContext) unmarshalORegionWhere2ᚕmapᚄ(ctx context.Context,
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalORelativePeriod2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORelativePeriod2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalORole2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -185,3 +185,17 @@ func Lineage(ctx context.Context, obj *store.Person, depth int) ([]LineageLink, 
 	}
 	return v.(map[int64][]LineageLink)[obj.RowID], nil
 }
+
+// Group loads a computed field of obj (Region.summary) for the whole sibling
+// group at once: fetch gets the ids of every row in obj's group and returns
+// the value of each.
+func Group[V any](ctx context.Context, field, entity string, obj Keyed, args any, fetch func(ids []int64) (map[int64]V, error)) (V, error) {
+	l := from(ctx)
+	g := l.groupOf(entity, obj)
+	v, err := l.do(fetchKey(field, args, g), func() (any, error) { return fetch(g.ids) })
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	return v.(map[int64]V)[obj.Key()], nil
+}

@@ -27,6 +27,9 @@ type Config struct {
 	// MaxComplexity bounds a query's cost (fields times page sizes); 0 means
 	// the default.
 	MaxComplexity int
+	// Now is the clock relative periods count from; nil means the system
+	// clock. Tests inject a fixed one.
+	Now func() time.Time
 }
 
 // DefaultMaxComplexity is the default cost budget of one query.
@@ -47,7 +50,7 @@ func New(cfg Config) http.Handler {
 // GraphQL returns the GraphQL endpoint alone (without loaders: wrap it with
 // loader.Middleware).
 func GraphQL(cfg Config) http.Handler {
-	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{DB: cfg.DB}})
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{DB: cfg.DB, Now: cfg.Now}})
 	srv := handler.New(schema)
 	srv.AddTransport(httptransport.GET{})
 	srv.AddTransport(httptransport.POST{})

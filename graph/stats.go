@@ -1,0 +1,197 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/civicgraph/civicgraph/graph/model"
+	"github.com/civicgraph/civicgraph/internal/analytics"
+	"github.com/civicgraph/civicgraph/internal/loader"
+	"github.com/civicgraph/civicgraph/internal/store"
+)
+
+// stats returns the analytics service over the resolver's store and clock.
+func (r *Resolver) stats() *analytics.Stats {
+	now := r.Now
+	if now == nil {
+		now = time.Now
+	}
+	return analytics.New(r.DB, now)
+}
+
+// grouping and window bundle the stats arguments.
+func grouping(by []string, level *string, period *string) analytics.Grouping {
+	return analytics.Grouping{By: by, RegionLevel: deref(level), Period: deref(period)}
+}
+
+func window(from, to *time.Time, relative *string) analytics.Window {
+	return analytics.Window{From: from, To: to, Relative: deref(relative)}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// keys loads the rows a stats result names, one statement per entity type,
+// registered as sibling groups so fields asked of them batch too.
+type keys struct {
+	ids map[string][]int64
+}
+
+func (k *keys) add(entity string, id *int64) {
+	if id != nil {
+		if k.ids == nil {
+			k.ids = map[string][]int64{}
+		}
+		k.ids[entity] = append(k.ids[entity], *id)
+	}
+}
+
+func load[T any, PT row[T]](ctx context.Context, k *keys) (map[int64]*T, error) {
+	return loader.ByIDs[T, PT](ctx, entityOf[T](), k.ids[entityOf[T]()])
+}
+
+// loaded is every entity a stats result names.
+type loaded struct {
+	regions     map[int64]*store.Region
+	communities map[int64]*store.Community
+	categories  map[int64]*store.ServiceCategory
+	orgs        map[int64]*store.Organization
+	alliances   map[int64]*store.Alliance
+	studios     map[int64]*store.Studio
+}
+
+func (k *keys) load(ctx context.Context) (*loaded, error) {
+	var l loaded
+	var err error
+	if l.regions, err = load[store.Region](ctx, k); err != nil {
+		return nil, err
+	}
+	if l.communities, err = load[store.Community](ctx, k); err != nil {
+		return nil, err
+	}
+	if l.categories, err = load[store.ServiceCategory](ctx, k); err != nil {
+		return nil, err
+	}
+	if l.orgs, err = load[store.Organization](ctx, k); err != nil {
+		return nil, err
+	}
+	if l.alliances, err = load[store.Alliance](ctx, k); err != nil {
+		return nil, err
+	}
+	if l.studios, err = load[store.Studio](ctx, k); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// pick returns the loaded row of a key, nil for a nil key.
+func pick[T any](m map[int64]*T, id *int64) *T {
+	if id == nil {
+		return nil
+	}
+	return m[*id]
+}
+
+func serviceStats(ctx context.Context, r *Resolver, where map[string]any, g analytics.Grouping, w analytics.Window) ([]*model.ServiceStat, error) {
+	rows, err := r.stats().ServiceStats(ctx, where, g, w)
+	if err != nil {
+		return nil, err
+	}
+	var k keys
+	for _, s := range rows {
+		k.add("Region", s.RegionID)
+		k.add("Community", s.CommunityID)
+		k.add("ServiceCategory", s.CategoryID)
+		k.add("Organization", s.OrganizationID)
+		k.add("Alliance", s.AllianceID)
+	}
+	l, err := k.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ServiceStat, len(rows))
+	for i, s := range rows {
+		out[i] = &model.ServiceStat{
+			Region: pick(l.regions, s.RegionID), Community: pick(l.communities, s.CommunityID),
+			Category: pick(l.categories, s.CategoryID), Organization: pick(l.orgs, s.OrganizationID),
+			Alliance: pick(l.alliances, s.AllianceID), Period: s.Period,
+			Records: s.Records, PeopleServed: s.PeopleServed, Resolved: s.Resolved, ResolutionRate: s.ResolutionRate,
+		}
+	}
+	return out, nil
+}
+
+func demandStats(ctx context.Context, r *Resolver, where map[string]any, g analytics.Grouping, w analytics.Window) ([]*model.DemandStat, error) {
+	rows, err := r.stats().DemandStats(ctx, where, g, w)
+	if err != nil {
+		return nil, err
+	}
+	var k keys
+	for _, s := range rows {
+		k.add("Region", s.RegionID)
+		k.add("Community", s.CommunityID)
+		k.add("ServiceCategory", s.CategoryID)
+		k.add("Organization", s.OrganizationID)
+		k.add("Alliance", s.AllianceID)
+	}
+	l, err := k.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.DemandStat, len(rows))
+	for i, s := range rows {
+		out[i] = &model.DemandStat{
+			Region: pick(l.regions, s.RegionID), Community: pick(l.communities, s.CommunityID),
+			Category: pick(l.categories, s.CategoryID), Organization: pick(l.orgs, s.OrganizationID),
+			Alliance: pick(l.alliances, s.AllianceID), Status: s.Status, Period: s.Period,
+			Demands: s.Demands, Open: s.Open, Assigned: s.Assigned, InProgress: s.InProgress,
+			Resolved: s.ResolvedCount, Closed: s.Closed,
+			MedianHoursToResponse: s.MedianHoursToResponse, P90HoursToResponse: s.P90HoursToResponse,
+			MedianHoursToResolution: s.MedianHoursToResolution, P90HoursToResolution: s.P90HoursToResolution,
+		}
+	}
+	return out, nil
+}
+
+func mentorshipStats(ctx context.Context, r *Resolver, where map[string]any, g analytics.Grouping, w analytics.Window) ([]*model.MentorshipStat, error) {
+	rows, err := r.stats().MentorshipStats(ctx, where, g, w)
+	if err != nil {
+		return nil, err
+	}
+	var k keys
+	for _, s := range rows {
+		k.add("Region", s.RegionID)
+		k.add("Studio", s.StudioID)
+	}
+	l, err := k.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.MentorshipStat, len(rows))
+	for i, s := range rows {
+		out[i] = &model.MentorshipStat{
+			Region: pick(l.regions, s.RegionID), Studio: pick(l.studios, s.StudioID), Outcome: s.Outcome,
+			OutcomeYear: s.OutcomeYear, CohortYear: s.CohortYear, Mentorships: s.Mentorships, Trainees: s.Trainees,
+		}
+	}
+	return out, nil
+}
+
+// summary computes Region.summary for the region's whole sibling group.
+func summary(ctx context.Context, r *Resolver, obj *store.Region) (*analytics.Summary, error) {
+	return loader.Group(ctx, "Region.summary", "Region", obj, nil, func(ids []int64) (map[int64]*analytics.Summary, error) {
+		return r.stats().Summaries(ctx, ids)
+	})
+}
+
+// coverage computes Region.coverage for the region's whole sibling group.
+func coverage(ctx context.Context, r *Resolver, obj *store.Region, asOf *time.Time) (*analytics.Coverage, error) {
+	return loader.Group(ctx, "Region.coverage", "Region", obj, asOf, func(ids []int64) (map[int64]*analytics.Coverage, error) {
+		return r.stats().Coverages(ctx, ids, asOf)
+	})
+}
