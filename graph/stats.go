@@ -36,26 +36,12 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-// keys loads the rows a stats result names, one statement per entity type,
-// registered as sibling groups so fields asked of them batch too.
-type keys struct {
-	ids map[string][]int64
-}
+// refs are the entity keys of one stats group (nil: not grouped by, or a
+// null key).
+type refs struct{ region, community, category, org, alliance, studio *int64 }
 
-func (k *keys) add(entity string, id *int64) {
-	if id != nil {
-		if k.ids == nil {
-			k.ids = map[string][]int64{}
-		}
-		k.ids[entity] = append(k.ids[entity], *id)
-	}
-}
-
-func load[T any, PT row[T]](ctx context.Context, k *keys) (map[int64]*T, error) {
-	return loader.ByIDs[T, PT](ctx, entityOf[T](), k.ids[entityOf[T]()])
-}
-
-// loaded is every entity a stats result names.
+// loaded is every entity a stats result names, one statement per entity
+// type, registered as sibling groups so fields asked of them batch too.
 type loaded struct {
 	regions     map[int64]*store.Region
 	communities map[int64]*store.Community
@@ -65,25 +51,35 @@ type loaded struct {
 	studios     map[int64]*store.Studio
 }
 
-func (k *keys) load(ctx context.Context) (*loaded, error) {
+func ids(all []refs, key func(refs) *int64) []int64 {
+	var out []int64
+	for _, r := range all {
+		if id := key(r); id != nil {
+			out = append(out, *id)
+		}
+	}
+	return out
+}
+
+func loadRefs(ctx context.Context, all []refs) (*loaded, error) {
 	var l loaded
 	var err error
-	if l.regions, err = load[store.Region](ctx, k); err != nil {
+	if l.regions, err = loader.ByIDs[store.Region](ctx, "Region", ids(all, func(r refs) *int64 { return r.region })); err != nil {
 		return nil, err
 	}
-	if l.communities, err = load[store.Community](ctx, k); err != nil {
+	if l.communities, err = loader.ByIDs[store.Community](ctx, "Community", ids(all, func(r refs) *int64 { return r.community })); err != nil {
 		return nil, err
 	}
-	if l.categories, err = load[store.ServiceCategory](ctx, k); err != nil {
+	if l.categories, err = loader.ByIDs[store.ServiceCategory](ctx, "ServiceCategory", ids(all, func(r refs) *int64 { return r.category })); err != nil {
 		return nil, err
 	}
-	if l.orgs, err = load[store.Organization](ctx, k); err != nil {
+	if l.orgs, err = loader.ByIDs[store.Organization](ctx, "Organization", ids(all, func(r refs) *int64 { return r.org })); err != nil {
 		return nil, err
 	}
-	if l.alliances, err = load[store.Alliance](ctx, k); err != nil {
+	if l.alliances, err = loader.ByIDs[store.Alliance](ctx, "Alliance", ids(all, func(r refs) *int64 { return r.alliance })); err != nil {
 		return nil, err
 	}
-	if l.studios, err = load[store.Studio](ctx, k); err != nil {
+	if l.studios, err = loader.ByIDs[store.Studio](ctx, "Studio", ids(all, func(r refs) *int64 { return r.studio })); err != nil {
 		return nil, err
 	}
 	return &l, nil
@@ -102,15 +98,11 @@ func serviceStats(ctx context.Context, r *Resolver, where map[string]any, g anal
 	if err != nil {
 		return nil, err
 	}
-	var k keys
-	for _, s := range rows {
-		k.add("Region", s.RegionID)
-		k.add("Community", s.CommunityID)
-		k.add("ServiceCategory", s.CategoryID)
-		k.add("Organization", s.OrganizationID)
-		k.add("Alliance", s.AllianceID)
+	all := make([]refs, len(rows))
+	for i, s := range rows {
+		all[i] = refs{region: s.RegionID, community: s.CommunityID, category: s.CategoryID, org: s.OrganizationID, alliance: s.AllianceID}
 	}
-	l, err := k.load(ctx)
+	l, err := loadRefs(ctx, all)
 	if err != nil {
 		return nil, err
 	}
@@ -131,15 +123,11 @@ func demandStats(ctx context.Context, r *Resolver, where map[string]any, g analy
 	if err != nil {
 		return nil, err
 	}
-	var k keys
-	for _, s := range rows {
-		k.add("Region", s.RegionID)
-		k.add("Community", s.CommunityID)
-		k.add("ServiceCategory", s.CategoryID)
-		k.add("Organization", s.OrganizationID)
-		k.add("Alliance", s.AllianceID)
+	all := make([]refs, len(rows))
+	for i, s := range rows {
+		all[i] = refs{region: s.RegionID, community: s.CommunityID, category: s.CategoryID, org: s.OrganizationID, alliance: s.AllianceID}
 	}
-	l, err := k.load(ctx)
+	l, err := loadRefs(ctx, all)
 	if err != nil {
 		return nil, err
 	}
@@ -163,12 +151,11 @@ func mentorshipStats(ctx context.Context, r *Resolver, where map[string]any, g a
 	if err != nil {
 		return nil, err
 	}
-	var k keys
-	for _, s := range rows {
-		k.add("Region", s.RegionID)
-		k.add("Studio", s.StudioID)
+	all := make([]refs, len(rows))
+	for i, s := range rows {
+		all[i] = refs{region: s.RegionID, studio: s.StudioID}
 	}
-	l, err := k.load(ctx)
+	l, err := loadRefs(ctx, all)
 	if err != nil {
 		return nil, err
 	}

@@ -111,20 +111,7 @@ func (d Dialect) StartsWith(expr string) string {
 	return "substr(" + expr + ", 1, length(?)) = ?"
 }
 
-// Greatest is SQL for the larger of two expressions.
-func (d Dialect) Greatest(a, b string) string {
-	if d == Postgres {
-		return "GREATEST(" + a + ", " + b + ")"
-	}
-	return "MAX(" + a + ", " + b + ")"
-}
-
 // Cast turns an expression into text, for keys built from numbers.
 func (d Dialect) Cast(expr, sqlType string) string {
 	return "CAST(" + expr + " AS " + sqlType + ")"
-}
-
-// Concat is SQL for the text concatenation of the parts.
-func (d Dialect) Concat(parts ...string) string {
-	return "(" + strings.Join(parts, " || ") + ")"
 }
