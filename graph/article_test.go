@@ -126,6 +126,22 @@ var articleFigures = []articleFigure{
 				t.Errorf("problems solved = %v", n)
 			}
 		}},
+	{"the same figures as grouped stats", `{ mentorshipStats(where: {studio: {region: {parent: {code: {eq: "440305"}}}}, outcomeYear: {eq: 2021}}, groupBy: [OUTCOME]) { outcome trainees }
+		serviceStats(where: {community: {region: {parent: {code: {eq: "330624"}}}}, event: {kind: {eq: MARKET}}}, groupBy: [REGION], regionLevel: DISTRICT) { region { code } peopleServed resolved }
+		region(code: "440305") { summary { studios trainees } } }`,
+		func(t *testing.T, d map[string]any) {
+			byOutcome := map[string]any{}
+			for _, r := range get(d, "mentorshipStats").([]any) {
+				byOutcome[get(r, "outcome").(string)] = get(r, "trainees")
+			}
+			exactly(t, "elected secretaries (stats)", byOutcome["ELECTED_SECRETARY"], 11)
+			exactly(t, "elected deputies (stats)", byOutcome["ELECTED_DEPUTY_SECRETARY"], 63)
+			x := get(d, "serviceStats", 0)
+			if get(x, "region", "code") != "330624" || num(get(x, "peopleServed")) < 18000 || num(get(x, "resolved")) < 450 {
+				t.Errorf("Xinchang market stats = %v", get(d, "serviceStats"))
+			}
+			exactly(t, "Nanshan trainees (summary)", get(d, "region", "summary", "trainees"), 326)
+		}},
 	{"里家廊村's records", `{ community(code: "330624201210") { name serviceRecords(where: {recipient: {name: {in: ["朱伯忠", "陈孝军"]}}}) { nodes { occurredAt providerPerson { name } recipient { name birthYear } } } } }`,
 		func(t *testing.T, d map[string]any) {
 			var who []string

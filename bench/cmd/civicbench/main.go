@@ -1,0 +1,98 @@
+// Command civicbench is the Go half of civicgraph's benchmark suite; the
+// driver is bench/run.sh, which seeds a database, starts the server and
+// calls these steps in order:
+//
+//	civicbench wait    -url URL [-timeout D]                      until URL answers 200
+//	civicbench prepare -workload W -url GRAPHQL -database PGURL -dir WORK
+//	civicbench load    -workload W -url GRAPHQL -dir WORK [-clients N -duration D -warmup D -max-requests N]
+//	civicbench report  -workload W -dir WORK -database PGURL -scale S -command CMD -results DIR
+//	civicbench workloads                                          lists the workloads
+//
+// prepare finds what the workload needs in the data (the city's code),
+// builds the GraphQL requests and the plain-SQL baseline for pgbench, and
+// checks that both give the same figures; load drives the server; report
+// writes the results table. Everything a step hands to the next lives in
+// WORK (see files.go). Exit status: 0 success, 1 failure, 2 bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// usageError is bad command-line usage (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) error{
+	"wait":      runWait,
+	"prepare":   runPrepare,
+	"load":      runLoad,
+	"report":    runReport,
+	"workloads": runWorkloads,
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || commands[args[0]] == nil {
+		fmt.Fprintln(stderr, "usage: civicbench wait|prepare|load|report|workloads [flags] (see bench/README.md)")
+		return 2
+	}
+	err := commands[args[0]](ctx, args[1:], stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "civicbench %s: %s\n", args[0], ue.msg)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "civicbench %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("civicbench "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses args and rejects positional arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	return nil
+}
+
+// required reports the first of the named string flags that is empty.
+func required(flags map[string]*string) error {
+	for name, v := range flags {
+		if *v == "" {
+			return usageError{"-" + name + " is required"}
+		}
+	}
+	return nil
+}
