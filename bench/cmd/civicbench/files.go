@@ -19,13 +19,13 @@ import (
 //	loadavg.start          run.sh: /proc/loadavg when the run started
 //	seed.time              run.sh: /usr/bin/time -v of the seed, when this run seeded
 
-func planFile(dir, workload string) string  { return filepath.Join(dir, workload+".plan.json") }
-func sqlFile(dir, workload string) string   { return filepath.Join(dir, workload+".sql") }
-func loadFile(dir, workload string) string  { return filepath.Join(dir, workload+".load.json") }
-func serverStatusFile(dir string) string    { return filepath.Join(dir, "server.status") }
-func pgbenchOutFile(dir string) string      { return filepath.Join(dir, "pgbench.out") }
-func pgbenchLogGlob(dir string) string      { return filepath.Join(dir, "pgbench_log.*") }
-func loadavgStartFile(dir string) string    { return filepath.Join(dir, "loadavg.start") }
+func planFile(dir, workload string) string { return filepath.Join(dir, workload+".plan.json") }
+func sqlFile(dir, workload string) string  { return filepath.Join(dir, workload+".sql") }
+func loadFile(dir, workload string) string { return filepath.Join(dir, workload+".load.json") }
+func serverStatusFile(dir string) string   { return filepath.Join(dir, "server.status") }
+func pgbenchOutFile(dir string) string     { return filepath.Join(dir, "pgbench.out") }
+func pgbenchLogGlob(dir string) string     { return filepath.Join(dir, "pgbench_log.*") }
+func loadavgStartFile(dir string) string   { return filepath.Join(dir, "loadavg.start") }
 
 // writeJSON writes v as indented JSON to path.
 func writeJSON(path string, v any) error {
