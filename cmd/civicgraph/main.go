@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"import":  {"import NDJSON files ('-' reads standard input) in one transaction", runImport},
 	"export":  {"write the store as NDJSON to standard output", runExport},
 	"seed":    {"fill the store with the article scenario or synthetic data", runSeed},
+	"rollup":  {"verify the roll-up tables against the base tables, or rebuild them", runRollup},
 }
 
 // usageError is bad usage: exit status 2.

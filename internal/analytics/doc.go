@@ -6,11 +6,13 @@
 //
 // Every question is planned once (validated grouping, resolved window, time
 // zone, the where translated by package query) and then read by a
-// groupReader. Today the only reader runs one GROUP BY statement over the
-// base tables; pre-aggregated roll-up tables will be a second reader behind
-// the same plan, chosen when the filters allow, so the public API and the
-// ordering, period and NULL-key semantics below never depend on where the
-// numbers came from.
+// groupReader: one GROUP BY statement over the base tables, or over a
+// pre-aggregated roll-up table (package rollup) when one holds everything
+// the question looks at (rollupread.go says exactly when). The choice is
+// made in one place, Stats.reader, and the public API and the ordering,
+// period and NULL-key semantics below never depend on where the numbers
+// came from; BaseTablesOnly rules the roll-ups out. Region summaries sum
+// people served, problems solved and open demands from roll-ups too.
 //
 // Semantics shared by all stats:
 //
@@ -19,7 +21,7 @@
 //     only), or of its nearest ancestor with a time zone; Asia/Shanghai
 //     otherwise. PostgreSQL converts with AT TIME ZONE; SQLite has no zone
 //     database, so it adds the zone's UTC offset, switching offsets at the
-//     zone's transitions inside the window (1970–2100 when the window is
+//     zone's transitions inside the window (1800–2100 when the window is
 //     open): exact for China, which has had a fixed offset since 1991.
 //   - Windows are half-open [From, To) on the fact's instant (occurred_at,
 //     raised_at); relative windows are whole calendar units in the zone.

@@ -179,8 +179,14 @@ func TestOffsetChanges(t *testing.T) {
 			t.Errorf("change %d: %v, want %v", i, got[i], want[i])
 		}
 	}
-	if got := offsetChanges(store.Shanghai, openStart, openEnd); len(got) != 12 {
+	if got := offsetChanges(store.Shanghai, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), openEnd); len(got) != 12 {
 		t.Errorf("Shanghai since 1970: %d changes, want the 12 of 1986–1991", len(got))
+	}
+	// An open window covers the zone's whole history: the end of local mean
+	// time in 1901 and the summer times of 1919, 1940–1949 and 1986–1991.
+	if got := offsetChanges(store.Shanghai, openStart, openEnd); len(got) != 29 ||
+		!got[0].at.Equal(time.Date(1900, 12, 31, 15, 54, 17, 0, time.UTC)) || got[0].offset != 8*3600 {
+		t.Errorf("Shanghai over an open window: %d changes, first %v; want 29 from 1900-12-31T15:54:17Z", len(got), got[0])
 	}
 	if got := offsetChanges(store.Shanghai, at(1992, 1, 1, 0, 0, 0, 0), openEnd); len(got) != 0 {
 		t.Errorf("Shanghai since 1992: %v, want none", got)

@@ -18,7 +18,7 @@ func setKeys(r groupRow, p *plan, ids map[string]**int64, texts map[string]**str
 			if !ok {
 				return fmt.Errorf("period key: unexpected %T", k)
 			}
-			per, err := periodOf(p.unit, label, p.zone)
+			per, err := p.period(label)
 			if err != nil {
 				return err
 			}
@@ -47,4 +47,23 @@ func setKeys(r groupRow, p *plan, ids map[string]**int64, texts map[string]**str
 		}
 	}
 	return nil
+}
+
+// period is the period of a label, computed once per label and plan: a
+// grouping by month over many regions and categories repeats each label
+// thousands of times. Every row gets its own copy.
+func (p *plan) period(label string) (*Period, error) {
+	per, ok := p.periods[label]
+	if !ok {
+		var err error
+		if per, err = periodOf(p.unit, label, p.zone); err != nil {
+			return nil, err
+		}
+		if p.periods == nil {
+			p.periods = map[string]*Period{}
+		}
+		p.periods[label] = per
+	}
+	c := *per
+	return &c, nil
 }

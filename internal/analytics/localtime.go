@@ -16,11 +16,14 @@ import (
 // offset inside the window (daylight saving time, or China's 1986–1991
 // summers when an open window reaches back that far), a CASE picks the
 // offset of each transition, so both stores agree for any zone Go and
-// PostgreSQL agree on. Open windows are bounded at 1970 and 2100 for this
-// purpose only: rows outside get the nearest offset.
+// PostgreSQL agree on. Open windows are bounded at 1800 and 2100 for this
+// purpose only (rows outside get the nearest offset): from 1800 the CASE
+// covers a zone's whole history, local mean time included, which is what
+// the roll-ups file their rows under too (package rollup), so that an open
+// window reads the same periods from both.
 
 var (
-	openStart = time.Date(1970, time.January, 1, 0, 0, 0, 0, time.UTC)
+	openStart = time.Date(1800, time.January, 1, 0, 0, 0, 0, time.UTC)
 	openEnd   = time.Date(2100, time.January, 1, 0, 0, 0, 0, time.UTC)
 )
 

@@ -12,7 +12,13 @@ import (
 // every value. Sorting here rather than in SQL keeps the order byte-for-byte
 // the same on both stores and for every reader, whatever the collations.
 func sortGroups(rows []groupRow, dims []dimension) {
-	slices.SortFunc(rows, func(a, b groupRow) int {
+	// Sorting positions and permuting once moves ints, not rows.
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int {
+		a, b := &rows[x], &rows[y]
 		for i, d := range dims {
 			if c := compareKey(d, a, b, i); c != 0 {
 				return c
@@ -20,9 +26,14 @@ func sortGroups(rows []groupRow, dims []dimension) {
 		}
 		return 0
 	})
+	sorted := make([]groupRow, len(rows))
+	for i, j := range order {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
 }
 
-func compareKey(d dimension, a, b groupRow, i int) int {
+func compareKey(d dimension, a, b *groupRow, i int) int {
 	ka, kb := a.keys[i], b.keys[i]
 	switch {
 	case ka == nil && kb == nil:
@@ -41,6 +52,11 @@ func compareKey(d dimension, a, b groupRow, i int) int {
 	case yearKey:
 		return cmp.Compare(asInt(ka), asInt(kb))
 	default: // period labels and enum names
+		if sa, ok := ka.(string); ok {
+			if sb, ok := kb.(string); ok {
+				return cmp.Compare(sa, sb) // no fmt: a big result sorts thousands of keys
+			}
+		}
 		return cmp.Compare(fmt.Sprint(ka), fmt.Sprint(kb))
 	}
 }

@@ -19,6 +19,8 @@ type plan struct {
 	from, to *time.Time // resolved window, nil for an open end
 	cond     string     // the where input as SQL on the fact's alias
 	condArgs []any
+	where    map[string]any     // the where input itself, for a roll-up to judge
+	periods  map[string]*Period // labels already turned into periods (keys.go)
 }
 
 // plan validates the arguments (grouping and window first, so that bad
@@ -44,6 +46,6 @@ func (s *Stats) plan(ctx context.Context, f *fact, where map[string]any, g Group
 	from, to := w.resolve(s.now(), zone)
 	return &plan{
 		dialect: d, dims: dims, level: level, unit: unit, zone: zone,
-		from: from, to: to, cond: cond, condArgs: args,
+		from: from, to: to, cond: cond, condArgs: args, where: where,
 	}, nil
 }

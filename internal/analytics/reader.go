@@ -19,24 +19,59 @@ type groupRow struct {
 }
 
 // groupReader answers a planned question with one row per non-empty group,
-// in key order. baseTables reads the base tables; a roll-up reader will
-// answer from pre-aggregated tables when the plan allows, with the same rows.
+// in key order. baseTables reads the base tables; a rollupReader reads a
+// pre-aggregated table, with the same rows.
 type groupReader interface {
 	groups(ctx context.Context, q store.Querier, f *fact, p *plan) ([]groupRow, error)
 }
 
-// reader picks the source for a plan. Roll-ups do not exist yet, so it is
-// always the base tables.
-func (s *Stats) reader(*fact, *plan) groupReader { return baseTables{} }
+// reader picks the source for a plan: the smallest roll-up that can answer
+// it exactly (see rollupFor for when one can), else the base tables. This
+// is the one place the choice is made.
+func (s *Stats) reader(f *fact, p *plan) groupReader {
+	if s.baseOnly {
+		return baseTables{}
+	}
+	if r := rollupFor(f, p); r != nil {
+		return r
+	}
+	return baseTables{}
+}
 
 // baseTables answers with one GROUP BY statement over the fact's table: the
 // aggregation reads the fact (an index range scan on (region_path, time)
 // when where has withinRegion and a window is given), joined only to the
-// small region map when grouping by REGION; the few resulting groups are
-// then joined to their entities for the codes that order them.
+// small region map when grouping by REGION.
 type baseTables struct{}
 
 func (baseTables) groups(ctx context.Context, q store.Querier, f *fact, p *plan) ([]groupRow, error) {
+	return readGroups(ctx, q, f, p, func(b *sqlBuf) {
+		measures := make([]string, len(f.measures))
+		for i, m := range f.measures {
+			measures[i] = m + " AS m" + itoa(i)
+		}
+		writeSource(b, f, p, measures, "")
+		writeGroupBy(b, len(p.dims))
+	})
+}
+
+// writeGroupBy groups by the first n columns.
+func writeGroupBy(b *sqlBuf, n int) {
+	for i := 0; i < n; i++ {
+		if i == 0 {
+			b.w(" GROUP BY ")
+		} else {
+			b.w(", ")
+		}
+		b.w(itoa(i + 1))
+	}
+}
+
+// readGroups runs the grouped statement that inner writes (a SELECT of the
+// keys k0, k1, ... and the fact's measures m0, m1, ..., one row per group),
+// joins its few groups to their entities for the codes that order them,
+// and returns the non-empty groups in key order.
+func readGroups(ctx context.Context, q store.Querier, f *fact, p *plan, inner func(b *sqlBuf)) ([]groupRow, error) {
 	b := &sqlBuf{}
 	b.w("SELECT ")
 	for i, d := range p.dims {
@@ -45,25 +80,14 @@ func (baseTables) groups(ctx context.Context, q store.Querier, f *fact, p *plan)
 			b.w("o", itoa(i), ".code, ")
 		}
 	}
-	measures := make([]string, len(f.measures))
-	for i, m := range f.measures {
+	for i := range f.measures {
 		if i > 0 {
 			b.w(", ")
 		}
 		b.w("g.m", itoa(i))
-		measures[i] = m + " AS m" + itoa(i)
 	}
 	b.w(" FROM (")
-	writeSource(b, f, p, measures, "")
-	if len(p.dims) > 0 {
-		b.w(" GROUP BY ")
-		for i := range p.dims {
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w(itoa(i + 1))
-		}
-	}
+	inner(b)
 	b.w(") g")
 	for i, d := range p.dims {
 		if d.codeTable != "" {

@@ -18,6 +18,8 @@ type Stats struct {
 	q    store.Querier
 	now  Clock
 	zone *time.Location // the zone used when no region names one
+	// baseOnly makes every figure read the base tables, never a roll-up.
+	baseOnly bool
 }
 
 // New returns Stats over q (a store or a transaction). A nil clock is the
@@ -27,6 +29,15 @@ func New(q store.Querier, now Clock) *Stats {
 		now = time.Now
 	}
 	return &Stats{q: q, now: now, zone: store.Shanghai}
+}
+
+// BaseTablesOnly returns a copy of s that reads every figure from the base
+// tables, never from a roll-up: the reference the roll-ups are tested
+// against, and a way to rule them out when in doubt.
+func (s *Stats) BaseTablesOnly() *Stats {
+	c := *s
+	c.baseOnly = true
+	return &c
 }
 
 // zoneOf is the time zone a stats query is cut in: that of the region named

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/civicgraph/civicgraph/internal/apperr"
+	"github.com/civicgraph/civicgraph/internal/rollup"
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
@@ -49,7 +50,9 @@ func (s *Stats) Summary(ctx context.Context, regionID int64) (*Summary, error) {
 // Summaries returns the figures of many regions' subtrees at once (a list of
 // regions in one GraphQL request): one statement per table for all of them,
 // each an index range scan on region_path per region; unknown regions are
-// absent from the result.
+// absent from the result. People served, problems solved and open demands
+// are summed from the roll-ups (which have no time here, so any region's
+// zone will do).
 func (s *Stats) Summaries(ctx context.Context, regionIDs []int64) (map[int64]*Summary, error) {
 	regions, err := s.regions(ctx, regionIDs)
 	if err != nil {
@@ -70,6 +73,7 @@ func (s *Stats) Summaries(ctx context.Context, regionIDs []int64) (map[int64]*Su
 	fig := func(table string, cols []string, cond string, args []any, set func(*Summary, []int64)) figure {
 		return figure{subtreeQuery{table: table, cols: cols, cond: cond, condArgs: args}, set}
 	}
+	served, open := s.servedAndOpen()
 	figures := []figure{
 		fig("communities", []string{"COUNT(*)", "SUM(CASE WHEN x.kind = 'VILLAGE' THEN 1 ELSE 0 END)"}, "", nil,
 			func(m *Summary, v []int64) { m.Communities, m.Villages = int(v[0]), int(v[1]) }),
@@ -83,10 +87,8 @@ func (s *Stats) Summaries(ctx context.Context, regionIDs []int64) (map[int64]*Su
 		fig("mentorships", []string{"COUNT(DISTINCT x.trainee_id)",
 			"COUNT(DISTINCT CASE WHEN x.outcome IN ('ELECTED_SECRETARY', 'ELECTED_DEPUTY_SECRETARY') THEN x.trainee_id END)"}, "", nil,
 			func(m *Summary, v []int64) { m.Trainees, m.ElectedFromStudios = int(v[0]), int(v[1]) }),
-		fig("service_records", []string{"COALESCE(SUM(x.people_served), 0)", "SUM(CASE WHEN x.resolved THEN 1 ELSE 0 END)"}, "", nil,
-			func(m *Summary, v []int64) { m.PeopleServed, m.ProblemsSolved = int(v[0]), int(v[1]) }),
-		fig("demands", []string{"COUNT(*)"}, "x.status NOT IN ('RESOLVED', 'CLOSED')", nil,
-			func(m *Summary, v []int64) { m.OpenDemands = int(v[0]) }),
+		{served, func(m *Summary, v []int64) { m.PeopleServed, m.ProblemsSolved = int(v[0]), int(v[1]) }},
+		{open, func(m *Summary, v []int64) { m.OpenDemands = int(v[0]) }},
 	}
 	for _, f := range figures {
 		got, err := s.subtreeFigures(ctx, ids, f.subtreeQuery)
@@ -101,6 +103,22 @@ func (s *Stats) Summaries(ctx context.Context, regionIDs []int64) (map[int64]*Su
 		return nil, err
 	}
 	return out, nil
+}
+
+// servedAndOpen are the figures of people served and problems solved, and
+// of open demands: summed from the roll-ups (a few rows per street instead
+// of every record and demand of the subtree), or counted from the base
+// tables when s reads only those.
+func (s *Stats) servedAndOpen() (served, open subtreeQuery) {
+	open.cond = "x.status NOT IN ('RESOLVED', 'CLOSED')"
+	if s.baseOnly {
+		served.table, served.cols = "service_records", []string{"COALESCE(SUM(x.people_served), 0)", "SUM(CASE WHEN x.resolved THEN 1 ELSE 0 END)"}
+		open.table, open.cols = "demands", []string{"COUNT(*)"}
+		return served, open
+	}
+	served.table, served.cols = rollup.RegionTotal.Name, []string{"COALESCE(SUM(x.people_served), 0)", "SUM(x.resolved)"}
+	open.table, open.cols = rollup.DemandStatus.Name, []string{"SUM(x.demands)"}
+	return served, open
 }
 
 // memberOrganizations fills in MemberOrganizations. "Current" depends on

@@ -16,7 +16,9 @@
 // grow with the number of service records. ImportLines takes lines that
 // arrive in dependency order, as the seed generators produce them, in one
 // streaming pass with the same rules. Export writes the store back in the
-// same format.
+// same format. Roll-ups change in the import's transaction: the writer
+// notes the roll-up keys of what it changes and recounts them once, at the
+// end (rollups.go, package rollup).
 //
 // The files, by idea:
 //
@@ -33,6 +35,7 @@
 //	upsert.go    the SQL that writes rows, sets and moved region paths
 //	tree.go      parents given later than their children, and cycles
 //	paths.go     materialized region paths
+//	rollups.go   the roll-up keys an import touches, recounted at the end
 //	tune.go      SQLite settings for a bulk write
 //	errors.go    LineError and LineErrors
 //	progress.go  the progress line on a terminal

@@ -63,7 +63,10 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opt Options) (*Repor
 		if err := w.finish(); err != nil {
 			return err
 		}
-		return probs.err()
+		if err := probs.err(); err != nil {
+			return err
+		}
+		return w.refreshRollups()
 	})
 	if err != nil {
 		return nil, err
@@ -214,7 +217,10 @@ func ImportLines(ctx context.Context, db *store.DB, produce func(emit func(map[s
 		if err := w.finish(); err != nil {
 			return err
 		}
-		return probs.err()
+		if err := probs.err(); err != nil {
+			return err
+		}
+		return w.refreshRollups()
 	})
 	if err != nil {
 		return nil, err

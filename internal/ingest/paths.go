@@ -36,6 +36,7 @@ func (w *writer) updatePaths(final bool) error {
 			setPath = append(setPath, t.ids[i], paths[i])
 			if old != "" { // "" is a region written in this import: nothing copied it yet
 				rename = append(rename, old, paths[i])
+				w.notePathMove(old, paths[i])
 			}
 		}
 	})

@@ -310,6 +310,9 @@ func (w *writer) propagateMoves(e *entity, rows []*record, old map[string]string
 			return fmt.Errorf("move %s %q: its id is unknown", e.name, r.code)
 		}
 		moved = append(moved, t.id, now)
+		if e.name == "Community" { // its records and demands move with it
+			w.notePathMove(was, now)
+		}
 	}
 	if len(moved) == 0 {
 		return nil

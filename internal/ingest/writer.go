@@ -52,6 +52,8 @@ type writer struct {
 	// computed; region-bound rows must not copy a path until they are.
 	pathsDirty bool
 
+	rollups rollupNotes // what roll-ups must recount at the end
+
 	fatal error // a database error: the import stops
 	dedup map[string]int
 	args  []any
@@ -213,8 +215,18 @@ func (w *writer) writeBatch(e *entity, recs []*record) error {
 			return err
 		}
 	}
+	if feedsRollups(e) {
+		if err := w.noteBefore(e, rows); err != nil {
+			return err
+		}
+	}
 	if err := w.upsert(e, rows); err != nil {
 		return err
+	}
+	if feedsRollups(e) {
+		if err := w.noteAfter(e, rows); err != nil {
+			return err
+		}
 	}
 	if e.hasSets {
 		if err := w.writeSets(e, rows); err != nil {
