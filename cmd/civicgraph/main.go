@@ -1,5 +1,5 @@
 // Command civicgraph runs the civicgraph GraphQL data platform and its
-// maintenance commands: serve, migrate, import, export, seed.
+// maintenance commands: serve, migrate, import, export, seed, rollup.
 package main
 
 import (
