@@ -93,47 +93,47 @@ func pick[T any](m map[int64]*T, id *int64) *T {
 	return m[*id]
 }
 
-func serviceStats(ctx context.Context, r *Resolver, where map[string]any, g analytics.Grouping, w analytics.Window) ([]*model.ServiceStat, error) {
-	rows, err := r.stats().ServiceStats(ctx, where, g, w)
+// adapt turns analytics rows into GraphQL stats: the entities every row
+// names are loaded once for all rows, then build makes each result.
+func adapt[S, M any](ctx context.Context, rows []S, err error, refsOf func(S) refs, build func(S, *loaded) *M) ([]*M, error) {
 	if err != nil {
 		return nil, err
 	}
 	all := make([]refs, len(rows))
 	for i, s := range rows {
-		all[i] = refs{region: s.RegionID, community: s.CommunityID, category: s.CategoryID, org: s.OrganizationID, alliance: s.AllianceID}
+		all[i] = refsOf(s)
 	}
 	l, err := loadRefs(ctx, all)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.ServiceStat, len(rows))
+	out := make([]*M, len(rows))
 	for i, s := range rows {
-		out[i] = &model.ServiceStat{
+		out[i] = build(s, l)
+	}
+	return out, nil
+}
+
+func serviceStats(ctx context.Context, r *Resolver, where map[string]any, g analytics.Grouping, w analytics.Window) ([]*model.ServiceStat, error) {
+	rows, err := r.stats().ServiceStats(ctx, where, g, w)
+	return adapt(ctx, rows, err, func(s analytics.ServiceStat) refs {
+		return refs{region: s.RegionID, community: s.CommunityID, category: s.CategoryID, org: s.OrganizationID, alliance: s.AllianceID}
+	}, func(s analytics.ServiceStat, l *loaded) *model.ServiceStat {
+		return &model.ServiceStat{
 			Region: pick(l.regions, s.RegionID), Community: pick(l.communities, s.CommunityID),
 			Category: pick(l.categories, s.CategoryID), Organization: pick(l.orgs, s.OrganizationID),
 			Alliance: pick(l.alliances, s.AllianceID), Period: s.Period,
 			Records: s.Records, PeopleServed: s.PeopleServed, Resolved: s.Resolved, ResolutionRate: s.ResolutionRate,
 		}
-	}
-	return out, nil
+	})
 }
 
 func demandStats(ctx context.Context, r *Resolver, where map[string]any, g analytics.Grouping, w analytics.Window) ([]*model.DemandStat, error) {
 	rows, err := r.stats().DemandStats(ctx, where, g, w)
-	if err != nil {
-		return nil, err
-	}
-	all := make([]refs, len(rows))
-	for i, s := range rows {
-		all[i] = refs{region: s.RegionID, community: s.CommunityID, category: s.CategoryID, org: s.OrganizationID, alliance: s.AllianceID}
-	}
-	l, err := loadRefs(ctx, all)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.DemandStat, len(rows))
-	for i, s := range rows {
-		out[i] = &model.DemandStat{
+	return adapt(ctx, rows, err, func(s analytics.DemandStat) refs {
+		return refs{region: s.RegionID, community: s.CommunityID, category: s.CategoryID, org: s.OrganizationID, alliance: s.AllianceID}
+	}, func(s analytics.DemandStat, l *loaded) *model.DemandStat {
+		return &model.DemandStat{
 			Region: pick(l.regions, s.RegionID), Community: pick(l.communities, s.CommunityID),
 			Category: pick(l.categories, s.CategoryID), Organization: pick(l.orgs, s.OrganizationID),
 			Alliance: pick(l.alliances, s.AllianceID), Status: s.Status, Period: s.Period,
@@ -142,31 +142,19 @@ func demandStats(ctx context.Context, r *Resolver, where map[string]any, g analy
 			MedianHoursToResponse: s.MedianHoursToResponse, P90HoursToResponse: s.P90HoursToResponse,
 			MedianHoursToResolution: s.MedianHoursToResolution, P90HoursToResolution: s.P90HoursToResolution,
 		}
-	}
-	return out, nil
+	})
 }
 
 func mentorshipStats(ctx context.Context, r *Resolver, where map[string]any, g analytics.Grouping, w analytics.Window) ([]*model.MentorshipStat, error) {
 	rows, err := r.stats().MentorshipStats(ctx, where, g, w)
-	if err != nil {
-		return nil, err
-	}
-	all := make([]refs, len(rows))
-	for i, s := range rows {
-		all[i] = refs{region: s.RegionID, studio: s.StudioID}
-	}
-	l, err := loadRefs(ctx, all)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.MentorshipStat, len(rows))
-	for i, s := range rows {
-		out[i] = &model.MentorshipStat{
+	return adapt(ctx, rows, err, func(s analytics.MentorshipStat) refs {
+		return refs{region: s.RegionID, studio: s.StudioID}
+	}, func(s analytics.MentorshipStat, l *loaded) *model.MentorshipStat {
+		return &model.MentorshipStat{
 			Region: pick(l.regions, s.RegionID), Studio: pick(l.studios, s.StudioID), Outcome: s.Outcome,
 			OutcomeYear: s.OutcomeYear, CohortYear: s.CohortYear, Mentorships: s.Mentorships, Trainees: s.Trainees,
 		}
-	}
-	return out, nil
+	})
 }
 
 // summary computes Region.summary for the region's whole sibling group.
