@@ -17,7 +17,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-usage: bench/run.sh --scale small|city|province [options]
+usage: bench/run.sh --scale small|medium|city|province [options]
 
   --scale S          dataset size for `civicgraph seed --scale S` (required)
   --fresh            drop and re-seed the database even if it holds that scale
@@ -31,6 +31,9 @@ usage: bench/run.sh --scale small|city|province [options]
   --results DIR      where results tables go (default bench/results)
   --allow-mismatch   measure even when the baseline SQL's figures differ from civicgraph's
                      (the run is then reported as FAILED, in the work directory)
+  --response-cache on|off
+                     serve with its response cache (default on) or without it
+                     (--response-cache-mb 0): every request then computed afresh
   --keep             keep the work directory (logs, pgbench script, JSON) after a good run
 
 PostgreSQL: PGHOST, PGPORT, PGUSER (default 127.0.0.1, 5432, postgres); no password
@@ -66,6 +69,7 @@ workload=dashboard
 results_dir=bench/results
 allow_mismatch=0
 keep=0
+response_cache=on
 
 while (($#)); do
 	arg=$1
@@ -82,7 +86,7 @@ while (($#)); do
 		usage
 		exit 0
 		;;
-	--scale | --seed | --duration | --clients | --warmup | --jobs | --max-requests | --workload | --results)
+	--scale | --seed | --duration | --clients | --warmup | --jobs | --max-requests | --workload | --results | --response-cache)
 		(($#)) || bad_usage "$arg needs a value"
 		value=$1
 		shift
@@ -96,16 +100,22 @@ while (($#)); do
 		--max-requests) max_requests=$value ;;
 		--workload) workload=$value ;;
 		--results) results_dir=$value ;;
+		--response-cache) response_cache=$value ;;
 		esac
 		;;
 	*) bad_usage "unknown argument '$arg'" ;;
 	esac
 done
 
+case $response_cache in
+on) cache_mb=64 ;;
+off) cache_mb=0 ;;
+*) bad_usage "--response-cache takes on or off, not '$response_cache'" ;;
+esac
 case $scale in
-small | city | province) ;;
+small | medium | city | province) ;;
 "") bad_usage "--scale is required" ;;
-*) bad_usage "unknown scale '$scale' (want small, city or province)" ;;
+*) bad_usage "unknown scale '$scale' (want small, medium, city or province)" ;;
 esac
 for pair in "seed:$seed" "duration:$duration" "clients:$clients" "jobs:$jobs" "max-requests:$max_requests"; do
 	[[ ${pair#*:} =~ ^[1-9][0-9]*$ ]] || bad_usage "--${pair%%:*} must be a positive integer, not '${pair#*:}'"
@@ -282,8 +292,16 @@ fi
 
 # --- 3. the server -----------------------------------------------------------
 
-step "starting civicgraph serve on 127.0.0.1 (a free port)"
-"$work/civicgraph" serve --database "$db_url" --listen 127.0.0.1:0 >"$work/server.out" 2>"$work/server.log" &
+step "creating an ADMIN API key for the run"
+# serve migrates first, so the key table exists even in an older database.
+CIVICBENCH_API_KEY=$("$work/civicgraph" apikey create --name "bench-$(date -u +%Y%m%dT%H%M%SZ)-$$" --role ADMIN --database "$db_url" | tail -n1)
+export CIVICBENCH_API_KEY
+
+step "starting civicgraph serve on 127.0.0.1 (a free port), response cache $response_cache"
+# No rate limit (the load is the point) and a request timeout above the
+# load's own.
+"$work/civicgraph" serve --database "$db_url" --listen 127.0.0.1:0 --rate-limit -1 --request-timeout 300s \
+	--response-cache-mb "$cache_mb" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 addr=""
 for ((i = 0; i < 6000; i++)); do # serve migrates the database first: up to 10 minutes

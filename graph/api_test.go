@@ -56,7 +56,7 @@ func newAPIAt(t testing.TB, db *store.DB, lines []map[string]any, now func() tim
 			t.Fatalf("load fixture: %v", err)
 		}
 	}
-	srv := httptest.NewServer(server.New(server.Config{DB: db, Now: now}))
+	srv := httptest.NewServer(server.New(server.Config{DB: db, Now: now, RateLimit: -1}))
 	t.Cleanup(srv.Close)
 	return &api{t: t, db: db, url: srv.URL + "/graphql"}
 }

@@ -24,6 +24,21 @@ func (r *gradeChangeResolver) Grade(ctx context.Context, obj *store.GradeChange)
 	return fmt.Sprintf("%d-%d", obj.Tier, obj.Step), nil
 }
 
+// Name is the resolver for the name field.
+func (r *personResolver) Name(ctx context.Context, obj *store.Person) (string, error) {
+	return personal(ctx, obj, "name", obj.Name, maskName), nil
+}
+
+// BirthYear is the resolver for the birthYear field.
+func (r *personResolver) BirthYear(ctx context.Context, obj *store.Person) (*int, error) {
+	return personal(ctx, obj, "birthYear", obj.BirthYear, hide[*int]), nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *personResolver) Phone(ctx context.Context, obj *store.Person) (*string, error) {
+	return personal(ctx, obj, "phone", obj.Phone, maskPhone), nil
+}
+
 // Community is the resolver for the community field.
 func (r *personResolver) Community(ctx context.Context, obj *store.Person) (*store.Community, error) {
 	return ref[store.Community](ctx, "Person.community", obj, func(o *store.Person) *int64 { return o.CommunityID })

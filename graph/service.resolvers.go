@@ -90,6 +90,9 @@ func (r *serviceRecordResolver) ProviderPerson(ctx context.Context, obj *store.S
 
 // Recipient is the resolver for the recipient field.
 func (r *serviceRecordResolver) Recipient(ctx context.Context, obj *store.ServiceRecord) (*store.Person, error) {
+	if !readsPersonalData(ctx, "ServiceRecord", obj.RowID, "recipient", obj.RecipientID != nil) {
+		return nil, nil
+	}
 	return ref[store.Person](ctx, "ServiceRecord.recipient", obj, func(o *store.ServiceRecord) *int64 { return o.RecipientID })
 }
 

@@ -1,5 +1,5 @@
 // Command civicgraph runs the civicgraph GraphQL data platform and its
-// maintenance commands: serve, migrate, import, export, seed, rollup.
+// maintenance commands: serve, migrate, import, export, seed, rollup, apikey.
 package main
 
 import (
@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"export":  {"write the store as NDJSON to standard output", runExport},
 	"seed":    {"fill the store with the article scenario or synthetic data", runSeed},
 	"rollup":  {"verify the roll-up tables against the base tables, or rebuild them", runRollup},
+	"apikey":  {"create, list and revoke API keys; register a key's allowed operations", runAPIKey},
 }
 
 // usageError is bad usage: exit status 2.

@@ -8,26 +8,52 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
+	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/respcache"
 	"github.com/civicgraph/civicgraph/internal/server"
+	"github.com/civicgraph/civicgraph/internal/store"
 )
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs, dbURL := newFlags("serve", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "demo mode: seed the article scenario into an empty store; anonymous clients read everything")
+	jf := jwtFlags{
+		secret:   fs.String("jwt-secret", "", "accept HS256 JWTs signed with this shared secret, at least 32 bytes (default $CIVICGRAPH_JWT_SECRET; prefer the variable: flags show in process lists)"),
+		jwks:     fs.String("jwt-jwks", "", "accept RS256 JWTs signed by a key of this JWKS file (read at start)"),
+		issuer:   fs.String("jwt-issuer", "", "JWTs must have this issuer (iss)"),
+		audience: fs.String("jwt-audience", "", "JWTs must have this audience (aud)"),
+	}
+	lim := limitFlags{
+		rate:          fs.Float64("rate-limit", server.DefaultRateLimit, "operations per second one API key or token may run on average (negative: no limit)"),
+		burst:         fs.Int("rate-burst", server.DefaultRateBurst, "operations one API key or token may run at once before the rate limit applies"),
+		timeout:       fs.Duration("request-timeout", server.DefaultRequestTimeout, "longest a request may run; also PostgreSQL's statement_timeout"),
+		depth:         fs.Int("max-depth", server.DefaultMaxDepth, "deepest a query may nest fields"),
+		introspection: fs.Bool("partner-introspection", false, "let PARTNER keys introspect the schema"),
+		cacheMB:       fs.Int("response-cache-mb", respcache.DefaultMaxBytes>>20, "memory for kept answers, in MiB (0: no response cache)"),
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{"unexpected arguments"}
 	}
+	jwtConfig, err := jf.config()
+	if err != nil {
+		return err
+	}
 	db, err := openStore(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	authenticator, err := newAuthenticator(db, *demo, jwtConfig)
+	if err != nil {
+		return err
+	}
 	notice := ""
 	if *demo {
 		start := time.Now()
@@ -45,8 +71,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	cfg := lim.config(server.Config{DB: db, Auth: authenticator, Notice: notice})
 	srv := &http.Server{
-		Handler:           server.New(server.Config{DB: db, Notice: notice}),
+		Handler:           server.New(cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -69,4 +96,72 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	return nil
+}
+
+// limitFlags are serve's flags for query limits and the response cache.
+type limitFlags struct {
+	rate          *float64
+	burst, depth  *int
+	timeout       *time.Duration
+	introspection *bool
+	cacheMB       *int
+}
+
+func (f limitFlags) config(cfg server.Config) server.Config {
+	cfg.RateLimit, cfg.RateBurst = *f.rate, *f.burst
+	cfg.RequestTimeout, cfg.MaxDepth = *f.timeout, *f.depth
+	cfg.PartnerIntrospection = *f.introspection
+	cfg.ResponseCacheBytes = *f.cacheMB << 20
+	if *f.cacheMB <= 0 {
+		cfg.ResponseCacheBytes = -1
+	}
+	return cfg
+}
+
+// jwtFlags are serve's flags for bearer JWTs.
+type jwtFlags struct {
+	secret, jwks, issuer, audience *string
+}
+
+// config turns the flags into a JWT configuration: nil when no secret or
+// JWKS is given (API keys only). Issuer or audience without a way to verify
+// tokens is bad usage.
+func (f jwtFlags) config() (*auth.JWTConfig, error) {
+	secret := *f.secret
+	if secret == "" {
+		// Read here rather than as the flag's default, so that -h never
+		// prints the secret.
+		secret = os.Getenv("CIVICGRAPH_JWT_SECRET")
+	}
+	if secret == "" && *f.jwks == "" {
+		if *f.issuer != "" || *f.audience != "" {
+			return nil, usageError{"--jwt-issuer and --jwt-audience need --jwt-secret (or $CIVICGRAPH_JWT_SECRET) or --jwt-jwks"}
+		}
+		return nil, nil
+	}
+	cfg := &auth.JWTConfig{Issuer: *f.issuer, Audience: *f.audience}
+	if secret != "" {
+		if len(secret) < 32 {
+			return nil, usageError{fmt.Sprintf("the JWT secret has %d bytes; HS256 needs at least 32", len(secret))}
+		}
+		cfg.Secret = []byte(secret)
+	}
+	if *f.jwks != "" {
+		keys, err := auth.LoadJWKS(*f.jwks)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Keys = keys
+		if cfg.Audience == "" {
+			slog.Warn("--jwt-jwks without --jwt-audience: tokens the identity provider issued for any other application are accepted too")
+		}
+	}
+	return cfg, nil
+}
+
+// newAuthenticator builds what establishes each request's principal: API
+// keys from the store, JWTs when jwt is set, and without credentials the
+// demo's anonymous reader when demo is set (else the request is refused).
+func newAuthenticator(db *store.DB, demo bool, jwt *auth.JWTConfig) (*auth.Authenticator, error) {
+	return auth.NewAuthenticator(auth.Config{DB: db, JWT: jwt, Demo: demo})
 }

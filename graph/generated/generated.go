@@ -32,6 +32,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AccessLogEntry() AccessLogEntryResolver
 	Alliance() AllianceResolver
 	Case() CaseResolver
 	Community() CommunityResolver
@@ -55,6 +56,33 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccessLogEntry struct {
+		At        func(childComplexity int) int
+		Entity    func(childComplexity int) int
+		Fields    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Operation func(childComplexity int) int
+		Row       func(childComplexity int) int
+		Subject   func(childComplexity int) int
+	}
+
+	AccessLogEntryAggregate struct {
+		Count func(childComplexity int) int
+	}
+
+	AccessLogEntryConnection struct {
+		Aggregate  func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AccessLogEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Alliance struct {
 		Code           func(childComplexity int) int
 		Demands        func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
@@ -429,6 +457,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AccessLog         func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Alliance          func(childComplexity int, code string) int
 		Alliances         func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Communities       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
@@ -700,6 +729,12 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccessLogEntryResolver interface {
+	ID(ctx context.Context, obj *store.AccessLogEntry) (string, error)
+
+	Row(ctx context.Context, obj *store.AccessLogEntry) (string, error)
+	Fields(ctx context.Context, obj *store.AccessLogEntry) ([]string, error)
+}
 type AllianceResolver interface {
 	LeadCommunity(ctx context.Context, obj *store.Alliance) (*store.Community, error)
 	Members(ctx context.Context, obj *store.Alliance, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.MembershipConnection, error)
@@ -751,6 +786,10 @@ type OrganizationResolver interface {
 	AssignedDemands(ctx context.Context, obj *store.Organization, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.DemandConnection, error)
 }
 type PersonResolver interface {
+	Name(ctx context.Context, obj *store.Person) (string, error)
+
+	BirthYear(ctx context.Context, obj *store.Person) (*int, error)
+	Phone(ctx context.Context, obj *store.Person) (*string, error)
 	Community(ctx context.Context, obj *store.Person) (*store.Community, error)
 	Organization(ctx context.Context, obj *store.Person) (*store.Organization, error)
 
@@ -791,6 +830,7 @@ type QueryResolver interface {
 	ServiceEvents(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceEventConnection, error)
 	ServiceRecords(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceRecordConnection, error)
 	Demands(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.DemandConnection, error)
+	AccessLog(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.AccessLogEntryConnection, error)
 	ServiceStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) ([]*model.ServiceStat, error)
 	DemandStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) ([]*model.DemandStat, error)
 	MentorshipStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, from *time.Time, to *time.Time, relative *string) ([]*model.MentorshipStat, error)
@@ -867,6 +907,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccessLogEntry.at":
+		if e.ComplexityRoot.AccessLogEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.At(childComplexity), true
+	case "AccessLogEntry.entity":
+		if e.ComplexityRoot.AccessLogEntry.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Entity(childComplexity), true
+	case "AccessLogEntry.fields":
+		if e.ComplexityRoot.AccessLogEntry.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Fields(childComplexity), true
+	case "AccessLogEntry.id":
+		if e.ComplexityRoot.AccessLogEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.ID(childComplexity), true
+	case "AccessLogEntry.operation":
+		if e.ComplexityRoot.AccessLogEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Operation(childComplexity), true
+	case "AccessLogEntry.row":
+		if e.ComplexityRoot.AccessLogEntry.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Row(childComplexity), true
+	case "AccessLogEntry.subject":
+		if e.ComplexityRoot.AccessLogEntry.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntry.Subject(childComplexity), true
+
+	case "AccessLogEntryAggregate.count":
+		if e.ComplexityRoot.AccessLogEntryAggregate.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryAggregate.Count(childComplexity), true
+
+	case "AccessLogEntryConnection.aggregate":
+		if e.ComplexityRoot.AccessLogEntryConnection.Aggregate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryConnection.Aggregate(childComplexity), true
+	case "AccessLogEntryConnection.edges":
+		if e.ComplexityRoot.AccessLogEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryConnection.Edges(childComplexity), true
+	case "AccessLogEntryConnection.nodes":
+		if e.ComplexityRoot.AccessLogEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryConnection.Nodes(childComplexity), true
+	case "AccessLogEntryConnection.pageInfo":
+		if e.ComplexityRoot.AccessLogEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryConnection.PageInfo(childComplexity), true
+	case "AccessLogEntryConnection.totalCount":
+		if e.ComplexityRoot.AccessLogEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryConnection.TotalCount(childComplexity), true
+
+	case "AccessLogEntryEdge.cursor":
+		if e.ComplexityRoot.AccessLogEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryEdge.Cursor(childComplexity), true
+	case "AccessLogEntryEdge.node":
+		if e.ComplexityRoot.AccessLogEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessLogEntryEdge.Node(childComplexity), true
 
 	case "Alliance.code":
 		if e.ComplexityRoot.Alliance.Code == nil {
@@ -2370,6 +2504,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Position.To(childComplexity), true
 
+	case "Query.accessLog":
+		if e.ComplexityRoot.Query.AccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccessLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
 	case "Query.alliance":
 		if e.ComplexityRoot.Query.Alliance == nil {
 			break
@@ -3672,6 +3817,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AccessLogEntryOrder", ec.unmarshalInputAccessLogEntryOrder),
+			graphql.NewInputUnmarshaler("AccessLogEntryWhere", ec.unmarshalInputAccessLogEntryWhere),
 			graphql.NewInputUnmarshaler("AllianceOrder", ec.unmarshalInputAllianceOrder),
 			graphql.NewInputUnmarshaler("AllianceWhere", ec.unmarshalInputAllianceWhere),
 			graphql.NewInputUnmarshaler("BooleanFilter", ec.unmarshalInputBooleanFilter),
@@ -3774,6 +3921,68 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/accesslog.graphqls", Input: `"One unmasked read of personal data (PIPL): who read which fields of which row, and when. Only ADMIN may read the log."
+type AccessLogEntry {
+  id: ID!
+  at: Time!
+  "The principal: key:<id>, jwt:<subject>, or anonymous (the demo)."
+  subject: String!
+  "The GraphQL operation's name, empty when it had none."
+  operation: String!
+  "The type of the row read: Person or ServiceRecord."
+  entity: String!
+  "The global id of the row read."
+  row: ID!
+  "The personal fields read."
+  fields: [String!]!
+}
+
+input AccessLogEntryWhere {
+  id: IDFilter
+  at: TimeFilter
+  subject: StringFilter
+  operation: StringFilter
+  entity: StringFilter
+  and: [AccessLogEntryWhere!]
+  or: [AccessLogEntryWhere!]
+  not: AccessLogEntryWhere
+}
+
+enum AccessLogEntryOrderField {
+  ID
+  AT
+  SUBJECT
+  OPERATION
+  ENTITY
+}
+
+input AccessLogEntryOrder {
+  field: AccessLogEntryOrderField!
+  direction: OrderDirection! = ASC
+}
+
+type AccessLogEntryConnection {
+  edges: [AccessLogEntryEdge!]!
+  nodes: [AccessLogEntry!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+  aggregate: AccessLogEntryAggregate!
+}
+
+type AccessLogEntryEdge {
+  cursor: String!
+  node: AccessLogEntry!
+}
+
+type AccessLogEntryAggregate {
+  count: Int!
+}
+
+extend type Query {
+  "Every unmasked read of personal data, newest last by default (order by AT DESC for the latest first). ADMIN only: anyone else gets FORBIDDEN."
+  accessLog(first: Int, after: String, last: Int, before: String, where: AccessLogEntryWhere, orderBy: [AccessLogEntryOrder!]): AccessLogEntryConnection!
+}
+`, BuiltIn: false},
 	{Name: "../schema/analytics.graphqls", Input: `# Grouped analytics for dashboards: figures for any region subtree, period,
 # category, organization or alliance, as one grouped result a chart can use
 # directly. Periods are local calendar periods in the region's time zone
@@ -4189,7 +4398,8 @@ type Membership implements Node {
   id: ID!
   code: String!
   alliance: Alliance!
-  organization: Organization!
+  "Null when the organization is outside what the caller may see."
+  organization: Organization
   signedOn: Date
   leftOn: Date
   "The service categories the unit committed to."
@@ -4409,9 +4619,10 @@ type GradeChange implements Node {
 type MentorLink {
   "1: trained by the person asked about; 2: trained by one of those; ..."
   depth: Int!
-  mentor: Person!
-  trainee: Person!
-  mentorship: Mentorship!
+  "Mentor and trainee are null when they lie outside what the caller may see (the step itself is visible)."
+  mentor: Person
+  trainee: Person
+  mentorship: Mentorship
 }
 
 input PositionWhere {
@@ -4584,8 +4795,8 @@ type Community implements Node {
   kind: CommunityKind!
   population: Int
   households: Int
-  "The community's street."
-  region: Region!
+  "The community's street (null for a caller that may see the community but not the region tree, such as a partner)."
+  region: Region
   "The alliances this community leads."
   alliances(first: Int, after: String, last: Int, before: String, where: AllianceWhere, orderBy: [AllianceOrder!]): AllianceConnection!
   "The organizations seated in this community."
@@ -4811,7 +5022,8 @@ type ServiceEventMinMaxFields {
 type ServiceRecord implements Node {
   id: ID!
   code: String!
-  community: Community!
+  "Null when it lies outside what the caller may see."
+  community: Community
   category: ServiceCategory
   occurredAt: Time!
   "People served (人次)."
@@ -4912,7 +5124,8 @@ input DemandStatusFilter {
 type Demand implements Node {
   id: ID!
   code: String!
-  community: Community!
+  "Null when it lies outside what the caller may see."
+  community: Community
   alliance: Alliance
   category: ServiceCategory
   title: String!
@@ -5071,7 +5284,8 @@ type Mentorship implements Node {
   code: String!
   studio: Studio!
   mentor: Person
-  trainee: Person!
+  "Null when it lies outside what the caller may see."
+  trainee: Person
   cohortYear: Int
   startedOn: Date
   endedOn: Date
@@ -5177,6 +5391,60 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AccessLogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AccessLogEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AccessLogEntry_at(ctx, field)
+	case "subject":
+		return ec.fieldContext_AccessLogEntry_subject(ctx, field)
+	case "operation":
+		return ec.fieldContext_AccessLogEntry_operation(ctx, field)
+	case "entity":
+		return ec.fieldContext_AccessLogEntry_entity(ctx, field)
+	case "row":
+		return ec.fieldContext_AccessLogEntry_row(ctx, field)
+	case "fields":
+		return ec.fieldContext_AccessLogEntry_fields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessLogEntryAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_AccessLogEntryAggregate_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEntryAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessLogEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccessLogEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AccessLogEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccessLogEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AccessLogEntryConnection_totalCount(ctx, field)
+	case "aggregate":
+		return ec.fieldContext_AccessLogEntryConnection_aggregate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessLogEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AccessLogEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AccessLogEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessLogEntryEdge", field.Name)
+}
 
 func (ec *executionContext) childFields_Alliance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -7352,6 +7620,60 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_accessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOAccessLogEntryWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalOAccessLogEntryOrder2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_alliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9082,6 +9404,396 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AccessLogEntry_id(ctx context.Context, field graphql.CollectedField, obj *store.AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccessLogEntry().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AccessLogEntry_at(ctx context.Context, field graphql.CollectedField, obj *store.AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccessLogEntry_subject(ctx context.Context, field graphql.CollectedField, obj *store.AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessLogEntry_operation(ctx context.Context, field graphql.CollectedField, obj *store.AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessLogEntry_entity(ctx context.Context, field graphql.CollectedField, obj *store.AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessLogEntry_row(ctx context.Context, field graphql.CollectedField, obj *store.AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccessLogEntry().Row(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AccessLogEntry_fields(ctx context.Context, field graphql.CollectedField, obj *store.AccessLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntry_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccessLogEntry().Fields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntry_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AccessLogEntryAggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryAggregate_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryAggregate_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntryAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccessLogEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Edge[store.AccessLogEntry]) graphql.Marshaler {
+			return ec.marshalNAccessLogEntryEdge2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.AccessLogEntry) graphql.Marshaler {
+			return ec.marshalNAccessLogEntry2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAccessLogEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntryConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AccessLogEntryConnection_aggregate(ctx context.Context, field graphql.CollectedField, obj *model.AccessLogEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryConnection_aggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aggregate(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalNAccessLogEntryAggregate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryConnection_aggregate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEntryAggregate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessLogEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[store.AccessLogEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessLogEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessLogEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[store.AccessLogEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessLogEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.AccessLogEntry) graphql.Marshaler {
+			return ec.marshalNAccessLogEntry2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAccessLogEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessLogEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessLogEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Alliance_id(ctx context.Context, field graphql.CollectedField, obj *store.Alliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10002,10 +10714,10 @@ func (ec *executionContext) _Community_region(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
-			return ec.marshalNRegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+			return ec.marshalORegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Community_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10893,10 +11605,10 @@ func (ec *executionContext) _Demand_community(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
-			return ec.marshalNCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+			return ec.marshalOCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Demand_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12218,10 +12930,10 @@ func (ec *executionContext) _Membership_organization(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
-			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Membership_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12708,10 +13420,10 @@ func (ec *executionContext) _MentorLink_mentor(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_MentorLink_mentor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12740,10 +13452,10 @@ func (ec *executionContext) _MentorLink_trainee(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_MentorLink_trainee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12772,10 +13484,10 @@ func (ec *executionContext) _MentorLink_mentorship(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Mentorship) graphql.Marshaler {
-			return ec.marshalNMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx, selections, v)
+			return ec.marshalOMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_MentorLink_mentorship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12914,10 +13626,10 @@ func (ec *executionContext) _Mentorship_trainee(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
-			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+			return ec.marshalOPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mentorship_trainee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14605,7 +15317,7 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Person_name(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+			return ec.Resolvers.Person().Name(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14616,7 +15328,7 @@ func (ec *executionContext) _Person_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Person_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Person", field, true, true, "String")
 }
 
 func (ec *executionContext) _Person_gender(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -14651,7 +15363,7 @@ func (ec *executionContext) _Person_birthYear(ctx context.Context, field graphql
 			return ec.fieldContext_Person_birthYear(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.BirthYear, nil
+			return ec.Resolvers.Person().BirthYear(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -14662,7 +15374,7 @@ func (ec *executionContext) _Person_birthYear(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Person_birthYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("Person", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -14674,7 +15386,7 @@ func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Person_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
+			return ec.Resolvers.Person().Phone(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -14685,7 +15397,7 @@ func (ec *executionContext) _Person_phone(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Person_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Person", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Person", field, true, true, "String")
 }
 
 func (ec *executionContext) _Person_community(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -16752,6 +17464,50 @@ func (ec *executionContext) fieldContext_Query_demands(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_demands_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_accessLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccessLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccessLogEntryConnection) graphql.Marshaler {
+			return ec.marshalNAccessLogEntryConnection2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAccessLogEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessLogEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19617,10 +20373,10 @@ func (ec *executionContext) _ServiceRecord_community(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
-			return ec.marshalNCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+			return ec.marshalOCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ServiceRecord_community(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22391,6 +23147,152 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputAccessLogEntryOrder(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAccessLogEntryOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["field"] = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["direction"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccessLogEntryOrder unmarshals raw into the AccessLogEntryOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccessLogEntryOrder(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccessLogEntryOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAccessLogEntryWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "at", "subject", "operation", "entity", "and", "or", "not"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalOTimeFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["at"] = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["subject"] = data
+		case "operation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operation"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["operation"] = data
+		case "entity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entity"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["entity"] = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAccessLogEntryWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["and"] = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAccessLogEntryWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["or"] = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAccessLogEntryWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["not"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccessLogEntryWhere unmarshals raw into the AccessLogEntryWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccessLogEntryWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccessLogEntryWhere", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputAllianceOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
@@ -25979,6 +26881,198 @@ func (ec *executionContext) _Organizer(ctx context.Context, sel ast.SelectionSet
 
 // region    **************************** object.gotpl ****************************
 
+var accessLogEntryImplementors = []string{"AccessLogEntry"}
+
+func (ec *executionContext) _AccessLogEntry(ctx context.Context, sel ast.SelectionSet, obj *store.AccessLogEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessLogEntry")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessLogEntry_id(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._AccessLogEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subject":
+			out.Values[i] = ec._AccessLogEntry_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operation":
+			out.Values[i] = ec._AccessLogEntry_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.Values[i] = ec._AccessLogEntry_entity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "row":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessLogEntry_row(ctx, field, obj)
+				})
+		case "fields":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessLogEntry_fields(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accessLogEntryAggregateImplementors = []string{"AccessLogEntryAggregate"}
+
+func (ec *executionContext) _AccessLogEntryAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEntryAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessLogEntryAggregate")
+		case "count":
+			out.Values[i] = ec._AccessLogEntryAggregate_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accessLogEntryConnectionImplementors = []string{"AccessLogEntryConnection"}
+
+func (ec *executionContext) _AccessLogEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AccessLogEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessLogEntryConnection")
+		case "edges":
+			out.Values[i] = ec._AccessLogEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._AccessLogEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AccessLogEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessLogEntryConnection_totalCount(ctx, field, obj)
+				})
+		case "aggregate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessLogEntryConnection_aggregate(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accessLogEntryEdgeImplementors = []string{"AccessLogEntryEdge"}
+
+func (ec *executionContext) _AccessLogEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[store.AccessLogEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessLogEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessLogEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._AccessLogEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AccessLogEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var allianceImplementors = []string{"Alliance", "Node", "Organizer"}
 
 func (ec *executionContext) _Alliance(ctx context.Context, sel ast.SelectionSet, obj *store.Alliance) graphql.Marshaler {
@@ -26329,7 +27423,7 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 			}
 		case "region":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Community_region(ctx, field, obj)
 				})
@@ -26669,7 +27763,7 @@ func (ec *executionContext) _Demand(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "community":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Demand_community(ctx, field, obj)
 				})
@@ -27119,7 +28213,7 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 				})
 		case "organization":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_organization(ctx, field, obj)
 				})
@@ -27348,17 +28442,17 @@ func (ec *executionContext) _MentorLink(ctx context.Context, sel ast.SelectionSe
 			}
 		case "mentor":
 			out.Values[i] = ec._MentorLink_mentor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "trainee":
 			out.Values[i] = ec._MentorLink_trainee(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "mentorship":
 			out.Values[i] = ec._MentorLink_mentorship(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -27413,7 +28507,7 @@ func (ec *executionContext) _Mentorship(ctx context.Context, sel ast.SelectionSe
 				})
 		case "trainee":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Mentorship_trainee(ctx, field, obj)
 				})
@@ -28115,25 +29209,28 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
-			out.Values[i] = ec._Person_name(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_name(ctx, field, obj)
+				})
 		case "gender":
 			out.Values[i] = ec._Person_gender(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "birthYear":
-			out.Values[i] = ec._Person_birthYear(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_birthYear(ctx, field, obj)
+				})
 		case "phone":
-			out.Values[i] = ec._Person_phone(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Person_phone(ctx, field, obj)
+				})
 		case "community":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -28687,6 +29784,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_demands(ctx, field)
+				})
+		case "accessLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_accessLog(ctx, field)
 				})
 		case "serviceStats":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -29688,7 +30791,7 @@ func (ec *executionContext) _ServiceRecord(ctx context.Context, sel ast.Selectio
 			}
 		case "community":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ServiceRecord_community(ctx, field, obj)
 				})
@@ -30708,6 +31811,90 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNAccessLogEntry2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAccessLogEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.AccessLogEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessLogEntry2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAccessLogEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccessLogEntry2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAccessLogEntry(ctx context.Context, sel ast.SelectionSet, v *store.AccessLogEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessLogEntry!")
+		return graphql.Null
+	}
+	return ec._AccessLogEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccessLogEntryAggregate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessLogEntryAggregate!")
+		return graphql.Null
+	}
+	return ec._AccessLogEntryAggregate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccessLogEntryConnection2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAccessLogEntryConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccessLogEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessLogEntryConnection!")
+		return graphql.Null
+	}
+	return ec._AccessLogEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccessLogEntryEdge2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[store.AccessLogEntry]) graphql.Marshaler {
+	return ec._AccessLogEntryEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAccessLogEntryEdge2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Edge[store.AccessLogEntry]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessLogEntryEdge2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAccessLogEntryOrder2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputAccessLogEntryOrder(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAccessLogEntryOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessLogEntryOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AccessLogEntryOrderField!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNAccessLogEntryWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputAccessLogEntryWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) marshalNAlliance2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAllianceᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Alliance) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -32398,6 +33585,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNStudio2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐStudioᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Studio) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -32662,6 +33878,48 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOAccessLogEntryOrder2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccessLogEntryOrder2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAccessLogEntryWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAccessLogEntryWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAccessLogEntryWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccessLogEntryWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx context.Context, sel ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
@@ -33335,6 +34593,13 @@ func (ec *executionContext) unmarshalOMembershipWhere2ᚕmapᚄ(ctx context.Cont
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx context.Context, sel ast.SelectionSet, v *store.Mentorship) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Mentorship(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOMentorshipOrder2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {

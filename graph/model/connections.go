@@ -26,7 +26,11 @@ type (
 	ServiceCategoryConnection struct {
 		*Connection[store.ServiceCategory]
 	}
-	ServiceCategoryEdge    = Edge[store.ServiceCategory]
+	ServiceCategoryEdge      = Edge[store.ServiceCategory]
+	AccessLogEntryConnection struct {
+		*Connection[store.AccessLogEntry]
+	}
+	AccessLogEntryEdge     = Edge[store.AccessLogEntry]
 	ServiceEventConnection struct {
 		*Connection[store.ServiceEvent]
 	}

@@ -2,9 +2,13 @@ package analytics
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/civicgraph/civicgraph/internal/apperr"
+	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/query"
+	"github.com/civicgraph/civicgraph/internal/store"
 )
 
 // Coverage is the share of a region's communities (its whole subtree)
@@ -62,16 +66,23 @@ func (s *Stats) Coverages(ctx context.Context, regionIDs []int64, asOf *time.Tim
 		k := [2]time.Time{from.UTC(), to.UTC()}
 		byQuarter[k] = append(byQuarter[k], id)
 	}
+	// A graduate is the trainee of a mentorship the principal may see: one
+	// in a studio outside its scope is not counted (everything else probed
+	// hangs from the region's own communities, so lies within its scope).
+	graduated, graduatedArgs := "", []any(nil)
+	if cond, args := query.Visible(auth.From(ctx), store.Catalog["Mentorship"], "m"); cond != "" {
+		graduated, graduatedArgs = " AND "+cond, args
+	}
 	cols := []string{
 		"COUNT(*)",
 		"SUM(CASE WHEN EXISTS (SELECT 1 FROM alliances a WHERE a.lead_community_id = x.id) THEN 1 ELSE 0 END)",
 		"SUM(CASE WHEN EXISTS (SELECT 1 FROM people p JOIN person_roles sec ON sec.person_id = p.id AND sec.role = 'SECRETARY'" +
-			" WHERE p.community_id = x.id AND EXISTS (SELECT 1 FROM mentorships m WHERE m.trainee_id = p.id)) THEN 1 ELSE 0 END)",
+			" WHERE p.community_id = x.id AND EXISTS (SELECT 1 FROM mentorships m WHERE m.trainee_id = p.id" + graduated + ")) THEN 1 ELSE 0 END)",
 		"SUM(CASE WHEN EXISTS (SELECT 1 FROM service_events e WHERE e.community_id = x.id AND e.kind = 'MARKET'" +
 			" AND e.starts_at >= ? AND e.starts_at < ?) THEN 1 ELSE 0 END)",
 	}
 	for q, ids := range byQuarter {
-		got, err := s.subtreeFigures(ctx, ids, subtreeQuery{table: "communities", cols: cols, colArgs: []any{q[0], q[1]}})
+		got, err := s.subtreeFigures(ctx, ids, subtreeQuery{table: "communities", cols: cols, colArgs: append(slices.Clone(graduatedArgs), q[0], q[1])})
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"github.com/civicgraph/civicgraph/internal/auth"
 	"time"
 
 	"github.com/civicgraph/civicgraph/internal/query"
@@ -20,6 +21,7 @@ type plan struct {
 	cond     string     // the where input as SQL on the fact's alias
 	condArgs []any
 	where    map[string]any     // the where input itself, for a roll-up to judge
+	who      *auth.Principal    // whose visibility cond includes (nil: everything)
 	periods  map[string]*Period // labels already turned into periods (keys.go)
 }
 
@@ -35,7 +37,8 @@ func (s *Stats) plan(ctx context.Context, f *fact, where map[string]any, g Group
 		return nil, err
 	}
 	d := s.q.Dialect()
-	cond, args, err := query.Condition(d, store.Catalog[f.entity], f.alias, where)
+	who := auth.From(ctx)
+	cond, args, err := query.Condition(who, d, store.Catalog[f.entity], f.alias, where)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +49,6 @@ func (s *Stats) plan(ctx context.Context, f *fact, where map[string]any, g Group
 	from, to := w.resolve(s.now(), zone)
 	return &plan{
 		dialect: d, dims: dims, level: level, unit: unit, zone: zone,
-		from: from, to: to, cond: cond, condArgs: args, where: where,
+		from: from, to: to, cond: cond, condArgs: args, where: where, who: who,
 	}, nil
 }

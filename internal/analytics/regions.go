@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/query"
+	"github.com/civicgraph/civicgraph/internal/store"
 )
 
 // regionInfo is what a per-region figure needs to know about its region:
@@ -29,6 +33,10 @@ func (s *Stats) regions(ctx context.Context, ids []int64) (map[int64]*regionInfo
 		" ON a.time_zone IS NOT NULL AND a.time_zone <> ''",
 		" AND r.path >= a.path AND r.path < substr(a.path, 1, length(a.path) - 1) || '0'",
 		" WHERE r.id IN ").ids(ids)
+	// A region the principal may not see has no figures for it.
+	if cond, args := query.Visible(auth.From(ctx), store.Catalog["Region"], "r"); cond != "" {
+		b.w(" AND ").frag(cond, args)
+	}
 	rows, err := s.q.Query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, fmt.Errorf("load regions: %w", err)

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"github.com/civicgraph/civicgraph/internal/auth"
 	"time"
 
 	"github.com/civicgraph/civicgraph/internal/query"
@@ -49,7 +50,7 @@ var rollupDims = map[string]string{
 // rollupFor returns the reader of the smallest roll-up that answers the
 // plan exactly, or nil.
 func rollupFor(f *fact, p *plan) *rollupReader {
-	if f.entity != "ServiceRecord" {
+	if f.entity != "ServiceRecord" || !rollupScoped(p.who) {
 		return nil
 	}
 	for _, t := range rollup.ServiceTables {
@@ -61,13 +62,28 @@ func rollupFor(f *fact, p *plan) *rollupReader {
 		if !ok {
 			continue
 		}
-		cond, args, err := query.Condition(p.dialect, e, "ru", w)
+		cond, args, err := query.Condition(p.who, p.dialect, e, "ru", w)
 		if err != nil {
 			continue
 		}
 		return &rollupReader{t: t, cond: cond, condArgs: args}
 	}
 	return nil
+}
+
+// rollupScoped says whether the roll-ups can hold exactly what who may see:
+// everything, or a region subtree (the roll-up's region_path range, which
+// the translator adds for a region-scoped principal as for the base
+// table). A partner's share (its alliances' communities) is read from the
+// base tables.
+func rollupScoped(who *auth.Principal) bool {
+	if who.Unrestricted() {
+		return true
+	}
+	if who.Scope.Kind == auth.ScopeRegion {
+		return true
+	}
+	return who.Scope.Kind == auth.ScopeNone && who.Role != auth.Partner
 }
 
 // rollupGroups says whether t has every grouped dimension.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/civicgraph/civicgraph/internal/rollup"
+	"github.com/civicgraph/civicgraph/internal/store"
 )
 
 // Roll-ups (package rollup) change in the import's own transaction. The
@@ -138,10 +139,15 @@ func (w *writer) notePathMove(was, now string) {
 	w.rollups.changes.Path(now)
 }
 
-// refreshRollups recounts what the import touched.
+// refreshRollups recounts what the import touched, and raises the data
+// version so that cached answers computed before this import are not
+// served after it commits.
 func (w *writer) refreshRollups() error {
 	w.prog.phase("roll-ups", -1, "")
 	if err := rollup.Refresh(w.ctx, w.q, &w.rollups.changes); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if err := store.BumpDataVersion(w.ctx, w.q); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	return nil

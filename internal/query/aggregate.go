@@ -24,13 +24,13 @@ type Totals struct {
 
 // Aggregate computes count and measures over the rows of a root connection.
 func Aggregate(ctx context.Context, q store.Querier, e *store.Entity, w map[string]any, ms []Measure) (*Totals, error) {
-	b := &builder{dialect: q.Dialect()}
+	b := newBuilder(ctx, q.Dialect())
 	b.write("SELECT COUNT(*)")
 	if err := writeMeasures(b, e, ms); err != nil {
 		return nil, err
 	}
 	b.write(" FROM ", e.Table, " t WHERE ")
-	if err := where(b, e, "t", w); err != nil {
+	if err := filter(b, e, "t", w); err != nil {
 		return nil, err
 	}
 	all, err := readTotals(ctx, q, b, e, ms, false)
@@ -46,11 +46,11 @@ func Aggregate(ctx context.Context, q store.Querier, e *store.Entity, w map[stri
 // AggregateNested computes count and measures per parent of a nested
 // connection, in one statement.
 func AggregateNested(ctx context.Context, q store.Querier, e *store.Entity, l Link, parents []int64, w map[string]any, ms []Measure) (map[int64]*Totals, error) {
-	b := &builder{dialect: q.Dialect()}
-	inner := &builder{dialect: q.Dialect()}
+	b := newBuilder(ctx, q.Dialect())
+	inner := newBuilder(ctx, q.Dialect())
 	parentExpr := l.writeFrom(inner, e, parents)
 	inner.write(" AND ")
-	if err := where(inner, e, "t", w); err != nil {
+	if err := filter(inner, e, "t", w); err != nil {
 		return nil, err
 	}
 	b.write("SELECT COUNT(*)")
@@ -76,6 +76,9 @@ func writeMeasures(b *builder, e *store.Entity, ms []Measure) error {
 		fld, ok := e.Fields[m.Field]
 		if !ok {
 			return fmt.Errorf("aggregate %s: no field %q in the catalog", e.Name, m.Field)
+		}
+		if fld.PII && !b.who.ReadsPII() {
+			return piiForbidden(e, m.Field, "aggregating")
 		}
 		col := "t." + fld.Column
 		switch m.Fn {

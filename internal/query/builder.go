@@ -5,9 +5,11 @@
 package query
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
+	"github.com/civicgraph/civicgraph/internal/auth"
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
@@ -19,6 +21,15 @@ type builder struct {
 	args    []any
 	dialect store.Dialect
 	aliases int
+	// who is the principal the statement is for: its visibility is ANDed
+	// into every table read, and it decides whether personal data may be
+	// filtered, ordered or aggregated on. nil: an in-process caller.
+	who *auth.Principal
+}
+
+// newBuilder starts a statement for the principal ctx carries.
+func newBuilder(ctx context.Context, d store.Dialect) *builder {
+	return &builder{dialect: d, who: auth.From(ctx)}
 }
 
 func (b *builder) write(parts ...string) *builder {
@@ -32,6 +43,13 @@ func (b *builder) write(parts ...string) *builder {
 func (b *builder) arg(v any) *builder {
 	b.sql.WriteByte('?')
 	b.args = append(b.args, v)
+	return b
+}
+
+// frag writes SQL with ? placeholders and their arguments.
+func (b *builder) frag(sql string, args []any) *builder {
+	b.sql.WriteString(sql)
+	b.args = append(b.args, args...)
 	return b
 }
 

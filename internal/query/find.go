@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"github.com/civicgraph/civicgraph/internal/auth"
 	"slices"
 
 	"github.com/civicgraph/civicgraph/internal/store"
@@ -28,11 +29,11 @@ type plan struct {
 	last    *int  // first and last together: keep the last n of the first page
 }
 
-func newPlan(e *store.Entity, a Args) (*plan, error) {
+func newPlan(who *auth.Principal, e *store.Entity, a Args) (*plan, error) {
 	if err := a.check(); err != nil {
 		return nil, err
 	}
-	o, err := orderOf(e, a.OrderBy)
+	o, err := orderOf(who, e, a.OrderBy)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +65,7 @@ func newPlan(e *store.Entity, a Args) (*plan, error) {
 // writeConditions writes the where filter and the cursor bounds.
 func (p *plan) writeConditions(b *builder, e *store.Entity, w map[string]any) error {
 	b.write(" AND ")
-	if err := where(b, e, "t", w); err != nil {
+	if err := filter(b, e, "t", w); err != nil {
 		return err
 	}
 	if p.after != nil {
@@ -80,11 +81,11 @@ func (p *plan) writeConditions(b *builder, e *store.Entity, w map[string]any) er
 
 // Find reads one page of a root connection.
 func Find[T any](ctx context.Context, q store.Querier, e *store.Entity, a Args) (*Page[T], error) {
-	p, err := newPlan(e, a)
+	p, err := newPlan(auth.From(ctx), e, a)
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{dialect: q.Dialect()}
+	b := newBuilder(ctx, q.Dialect())
 	b.write("SELECT ")
 	selectColumns(b, "t", store.Columns[T]())
 	p.order.writeKeys(b, "t")
@@ -109,12 +110,12 @@ func Find[T any](ctx context.Context, q store.Querier, e *store.Entity, a Args) 
 // FindNested reads the page of a nested connection for every parent at once,
 // in one statement: a window function numbers each parent's rows.
 func FindNested[T any](ctx context.Context, q store.Querier, e *store.Entity, l Link, parents []int64, a Args) (map[int64]*Page[T], error) {
-	p, err := newPlan(e, a)
+	p, err := newPlan(auth.From(ctx), e, a)
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{dialect: q.Dialect()}
-	inner := &builder{dialect: q.Dialect()}
+	b := newBuilder(ctx, q.Dialect())
+	inner := newBuilder(ctx, q.Dialect())
 	parentExpr := l.writeFrom(inner, e, parents)
 	if err := p.writeConditions(inner, e, a.Where); err != nil {
 		return nil, err

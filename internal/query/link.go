@@ -18,6 +18,17 @@ type Link struct {
 	Through, ThroughParent, ThroughChild string
 }
 
+// entityOfTable is the catalog entity stored in table, nil for a plain
+// pairing table (case_members, membership_commitments, ...).
+func entityOfTable(table string) *store.Entity {
+	for _, e := range store.Catalog {
+		if e.Table == table {
+			return e
+		}
+	}
+	return nil
+}
+
 // writeFrom writes the FROM clause of a nested query over the child table
 // aliased "t", and returns the SQL expression of each row's parent id.
 func (l Link) writeFrom(b *builder, e *store.Entity, parents []int64) (parentExpr string) {
@@ -31,8 +42,14 @@ func (l Link) writeFrom(b *builder, e *store.Entity, parents []int64) (parentExp
 			" < substr(pr.path, 1, length(pr.path) - 1) || '0' WHERE pr.id IN ").list(ids)
 		return "pr.id"
 	case l.Through != "":
-		b.write(" FROM ", e.Table, " t JOIN (SELECT DISTINCT ", l.ThroughParent, " AS p, ", l.ThroughChild, " AS c FROM ", l.Through,
-			" WHERE ", l.ThroughParent, " IN ").list(ids).write(") lk ON t.id = lk.c WHERE 1=1")
+		b.write(" FROM ", e.Table, " t JOIN (SELECT DISTINCT th.", l.ThroughParent, " AS p, th.", l.ThroughChild, " AS c FROM ", l.Through,
+			" th WHERE th.", l.ThroughParent, " IN ").list(ids)
+		// A pairing that is itself an entity (a mentorship) links only when
+		// the principal may see it.
+		if through := entityOfTable(l.Through); through != nil {
+			b.visible(through, "th")
+		}
+		b.write(") lk ON t.id = lk.c WHERE 1=1")
 		return "lk.p"
 	default:
 		b.write(" FROM ", e.Table, " t WHERE t.", l.FK, " IN ").list(ids)

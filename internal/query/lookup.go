@@ -3,16 +3,19 @@ package query
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
 // ByIDs reads the rows of the given ids, keyed by id; missing ids are absent.
 func ByIDs[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []int64) (map[int64]*T, error) {
-	b := &builder{dialect: q.Dialect()}
+	b := newBuilder(ctx, q.Dialect())
 	b.write("SELECT ")
 	selectColumns(b, "t", store.Columns[T]())
 	b.write(", t.id FROM ", e.Table, " t WHERE t.id IN ").list(int64s(ids))
+	b.visible(e, "t")
 	rows, err := q.Query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s by id: %w", e.Name, err)
@@ -30,10 +33,14 @@ func ByIDs[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []i
 
 // ByCode reads the row with the given code, nil when there is none.
 func ByCode[T any](ctx context.Context, q store.Querier, e *store.Entity, code string) (*T, error) {
-	b := &builder{dialect: q.Dialect()}
+	if strings.IndexByte(code, 0) >= 0 || !utf8.ValidString(code) {
+		return nil, nil // no stored code has NUL or bad UTF-8 (imports refuse them); PostgreSQL cannot compare them
+	}
+	b := newBuilder(ctx, q.Dialect())
 	b.write("SELECT ")
 	selectColumns(b, "t", store.Columns[T]())
 	b.write(" FROM ", e.Table, " t WHERE t.code = ").arg(code)
+	b.visible(e, "t")
 	rows, err := q.Query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s by code: %w", e.Name, err)
@@ -55,9 +62,10 @@ type ListOrder []string
 // ListBy reads, for many parents at once, all child rows linked to each
 // (Person.positions, Membership.commitments, ...), in the given order.
 func ListBy[T any](ctx context.Context, q store.Querier, e *store.Entity, l Link, parents []int64, order ListOrder) (map[int64][]*T, error) {
-	b := &builder{dialect: q.Dialect()}
-	inner := &builder{dialect: q.Dialect()}
+	b := newBuilder(ctx, q.Dialect())
+	inner := newBuilder(ctx, q.Dialect())
 	parentExpr := l.writeFrom(inner, e, parents)
+	inner.visible(e, "t")
 	b.write("SELECT ")
 	selectColumns(b, "t", store.Columns[T]())
 	b.write(", ", parentExpr, inner.String(), " ORDER BY ", parentExpr)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/civicgraph/civicgraph/internal/auth"
 	"strings"
 
 	"github.com/civicgraph/civicgraph/internal/apperr"
@@ -22,7 +23,7 @@ type orderKey struct {
 type ordering []orderKey
 
 // orderOf translates orderBy ([{field: PEOPLE_SERVED, direction: DESC}, ...]).
-func orderOf(e *store.Entity, orderBy []map[string]any) (ordering, error) {
+func orderOf(who *auth.Principal, e *store.Entity, orderBy []map[string]any) (ordering, error) {
 	var o ordering
 	hasID := false
 	for _, item := range orderBy {
@@ -31,6 +32,9 @@ func orderOf(e *store.Entity, orderBy []map[string]any) (ordering, error) {
 		fld, ok := e.Fields[name]
 		if !ok || fld.Type == store.RoleList {
 			return nil, fmt.Errorf("order %s: no orderable field %q in the catalog", e.Name, field)
+		}
+		if fld.PII && !who.ReadsPII() {
+			return nil, piiForbidden(e, name, "ordering by")
 		}
 		dir, _ := item["direction"].(string)
 		o = append(o, orderKey{column: fld.Column, desc: dir == "DESC"})
@@ -174,6 +178,11 @@ func (o ordering) decodeCursor(s, arg string) ([]any, error) {
 				return nil, bad
 			}
 		}
+		checked, ok := cursorValue(o[i].column, c.Vals[i])
+		if !ok {
+			return nil, bad
+		}
+		c.Vals[i] = checked
 	}
 	return c.Vals, nil
 }

@@ -18,23 +18,23 @@ func TestCamelTurnsOrderFieldsIntoFieldNames(t *testing.T) {
 
 func TestOrderAlwaysEndsWithTheID(t *testing.T) {
 	e := store.Catalog["ServiceRecord"]
-	o, err := orderOf(e, []map[string]any{{"field": "PEOPLE_SERVED", "direction": "DESC"}})
+	o, err := orderOf(nil, e, []map[string]any{{"field": "PEOPLE_SERVED", "direction": "DESC"}})
 	if err != nil || len(o) != 2 || o[0] != (orderKey{"people_served", true}) || o[1] != (orderKey{"id", false}) {
 		t.Fatalf("order = %v, %v", o, err)
 	}
-	o, _ = orderOf(e, []map[string]any{{"field": "ID", "direction": "DESC"}, {"field": "CODE"}})
+	o, _ = orderOf(nil, e, []map[string]any{{"field": "ID", "direction": "DESC"}, {"field": "CODE"}})
 	if len(o) != 1 || !o[0].desc {
 		t.Fatalf("keys after the id can never matter: %v", o)
 	}
-	if _, err := orderOf(e, []map[string]any{{"field": "NOPE"}}); err == nil {
+	if _, err := orderOf(nil, e, []map[string]any{{"field": "NOPE"}}); err == nil {
 		t.Fatal("unknown order field accepted")
 	}
 }
 
 func TestCursorsRoundTripAndRefuseOtherOrders(t *testing.T) {
 	e := store.Catalog["Community"]
-	byName, _ := orderOf(e, []map[string]any{{"field": "NAME"}})
-	byPop, _ := orderOf(e, []map[string]any{{"field": "POPULATION", "direction": "DESC"}})
+	byName, _ := orderOf(nil, e, []map[string]any{{"field": "NAME"}})
+	byPop, _ := orderOf(nil, e, []map[string]any{{"field": "POPULATION", "direction": "DESC"}})
 	c := byName.encodeCursor([]any{"海珠社区", int64(42)})
 	vals, err := byName.decodeCursor(c, "after")
 	if err != nil || vals[0] != "海珠社区" || vals[1] != int64(42) {
@@ -60,7 +60,7 @@ func TestPageSizeLimits(t *testing.T) {
 }
 
 func TestWhereWritesOnlyPlaceholders(t *testing.T) {
-	sql, args, err := Condition(store.Postgres, store.Catalog["Community"], "c", map[string]any{
+	sql, args, err := Condition(nil, store.Postgres, store.Catalog["Community"], "c", map[string]any{
 		"name": map[string]any{"eq": "x'; DROP TABLE communities; --", "contains": "%"},
 		"or":   []map[string]any{{"kind": map[string]any{"in": []string{"URBAN"}}}},
 	})

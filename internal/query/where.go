@@ -10,6 +10,26 @@ import (
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
+// filter writes what the statement's principal may see of e (Visible)
+// AND the where input: the condition of every table a statement reads,
+// the main one and those a relation filter reaches. (where alone recurses
+// into and/or/not, where a visibility condition would be negated.)
+func filter(b *builder, e *store.Entity, alias string, w map[string]any) error {
+	if err := checkSize(w); err != nil {
+		return err
+	}
+	if cond, args := Visible(b.who, e, alias); cond != "" {
+		b.frag("(", nil).frag(cond, args).write(") AND ")
+	}
+	return where(b, e, alias, w)
+}
+
+// piiForbidden refuses to filter, order or aggregate on personal data
+// without pii:read: the answer would reveal what masking hides.
+func piiForbidden(e *store.Entity, field, doing string) error {
+	return apperr.New(apperr.Forbidden, "%s %s.%s needs the pii:read permission (it is personal data)", doing, e.Name, field)
+}
+
 // where writes the SQL condition for a <Type>Where input on the table
 // aliased alias. An empty input is true. Every field of the input is ANDed;
 // and/or/not combine nested inputs; a relation field filters through the
@@ -81,6 +101,9 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 		return withinRegion(b, e, alias, v)
 	}
 	if r, ok := e.Relations[key]; ok {
+		if r.PII && !b.who.ReadsPII() {
+			return piiForbidden(e, key, "filtering on")
+		}
 		if v == nil {
 			b.write(alias, ".", r.Column, " IS NULL")
 			return nil
@@ -92,7 +115,7 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 		target := store.Catalog[r.Target]
 		inner := b.alias()
 		b.write(alias, ".", r.Column, " IN (SELECT ", inner, ".id FROM ", target.Table, " ", inner, " WHERE ")
-		if err := where(b, target, inner, sub); err != nil {
+		if err := filter(b, target, inner, sub); err != nil {
 			return err
 		}
 		b.write(")")
@@ -106,7 +129,7 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 		target := store.Catalog[m.Target]
 		inner := b.alias()
 		b.write("EXISTS (SELECT 1 FROM ", target.Table, " ", inner, " WHERE ", inner, ".", m.Column, " = ", alias, ".id AND ")
-		if err := where(b, target, inner, sub); err != nil {
+		if err := filter(b, target, inner, sub); err != nil {
 			return err
 		}
 		b.write(")")
@@ -116,11 +139,14 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 	if !ok {
 		return fmt.Errorf("where %s: no field %q in the catalog", e.Name, key)
 	}
-	filter, ok := v.(map[string]any)
+	if fld.PII && !b.who.ReadsPII() {
+		return piiForbidden(e, key, "filtering on")
+	}
+	ops, ok := v.(map[string]any)
 	if !ok {
 		return fmt.Errorf("where %s.%s: unexpected %T", e.Name, key, v)
 	}
-	return fieldFilter(b, e, alias, key, fld, filter)
+	return fieldFilter(b, e, alias, key, fld, ops)
 }
 
 // withinRegion keeps rows that hang from the region or anything under it: its
@@ -138,9 +164,14 @@ func withinRegion(b *builder, e *store.Entity, alias string, v any) error {
 	if err != nil {
 		return err
 	}
+	// A region the principal may not see has no rows under it: its path
+	// reads as NULL, which no comparison matches.
 	col := alias + "." + e.PathColumn
-	b.write("(", col, " >= (SELECT path FROM regions WHERE id = ").arg(rowID)
-	b.write(") AND ", col, " < (SELECT substr(path, 1, length(path) - 1) || '0' FROM regions WHERE id = ").arg(rowID)
+	region := store.Catalog["Region"]
+	b.write("(", col, " >= (SELECT wr.path FROM regions wr WHERE wr.id = ").arg(rowID)
+	b.visible(region, "wr")
+	b.write(") AND ", col, " < (SELECT substr(wr.path, 1, length(wr.path) - 1) || '0' FROM regions wr WHERE wr.id = ").arg(rowID)
+	b.visible(region, "wr")
 	b.write("))")
 	return nil
 }
@@ -176,6 +207,9 @@ func fieldFilter(b *builder, e *store.Entity, alias, key string, fld store.Field
 		}
 		var err error
 		v := deref(filter[op])
+		if err := checkValue(key, fld, v); err != nil {
+			return err
+		}
 		switch fld.Type {
 		case store.ID:
 			err = idOp(b, e, col, key, op, v)
@@ -264,6 +298,8 @@ func listOf(v any) ([]any, error) {
 	case []float64:
 		return toAny(l), nil
 	case []time.Time:
+		return toAny(l), nil
+	case []*time.Time: // gqlgen's [Time!]
 		return toAny(l), nil
 	case []store.Date:
 		return toAny(l), nil

@@ -29,6 +29,9 @@ type plan struct {
 
 var plans = []plan{
 	{"small", 1, 3, 4, 4, 104, 1, 10, 50_000},
+	// medium is city with a tenth of its records: the same tree, people and
+	// alliances, so that comparing the two measures the cost of records.
+	{"medium", 1, 10, 10, 10, 100, 2, 10, 1_000_000},
 	{"city", 1, 10, 10, 10, 100, 2, 10, 10_000_000},
 	{"province", 10, 10, 10, 10, 100, 2, 10, 100_000_000},
 }
@@ -62,7 +65,8 @@ const (
 	slotResidents = 19
 )
 
-// Sizes lists the names Scale accepts, smallest first: "small", "city", "province".
+// Sizes lists the names Scale accepts, smallest first: "small", "medium",
+// "city", "province".
 func Sizes() []string {
 	out := make([]string, len(plans))
 	for i, p := range plans {

@@ -63,7 +63,7 @@ func TestScaleSmallLines(t *testing.T) {
 }
 
 func TestCounts(t *testing.T) {
-	if !slices.Equal(Sizes(), []string{"small", "city", "province"}) {
+	if !slices.Equal(Sizes(), []string{"small", "medium", "city", "province"}) {
 		t.Errorf("Sizes() = %v", Sizes())
 	}
 	var prev map[string]int
@@ -85,6 +85,7 @@ func TestCounts(t *testing.T) {
 	}
 	for size, want := range map[string]map[string]int{
 		"small":    {"Community": 48, "Person": 4992, "ServiceRecord": 50_000, "Demand": 2_500},
+		"medium":   {"Community": 1_000, "Person": 100_000, "ServiceRecord": 1_000_000, "Demand": 50_000},
 		"city":     {"Community": 1_000, "Alliance": 2_000, "Membership": 20_000, "Person": 100_000, "ServiceRecord": 10_000_000, "Demand": 500_000},
 		"province": {"Community": 10_000, "Person": 1_000_000, "ServiceRecord": 100_000_000},
 	} {

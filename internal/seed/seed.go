@@ -8,7 +8,7 @@
 //   - Article: the scenario of the news article the project started from
 //     (shared/seed/figures.md). Every figure of the article can be answered
 //     from it, and the tests assert each figure directly on the lines.
-//   - Scale: synthetic data of a documented size (small, city, province) for
+//   - Scale: synthetic data of a documented size (small, medium, city, province) for
 //     load tests. It is generated lazily, so even the 100M-record province
 //     never sits in memory.
 //

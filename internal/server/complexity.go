@@ -6,33 +6,52 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/civicgraph/civicgraph/internal/apperr"
+	"github.com/civicgraph/civicgraph/internal/auth"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// complexityLimit refuses a query whose cost exceeds the limit before it
-// runs. A field costs 1 plus its children; a connection (a field with first
-// or last arguments in the schema) multiplies its rows' cost by the page size
-// it asks for. So a deeply
-// nested query over big pages is refused with QUERY_TOO_COMPLEX, not run.
-type complexityLimit int
+// complexityLimit refuses a query whose cost exceeds its principal's budget
+// before it runs. A field costs 1 plus its children; a connection (a field
+// with first or last arguments in the schema) multiplies its rows' cost by
+// the page size it asks for. So a deeply nested query over big pages is
+// refused with QUERY_TOO_COMPLEX, not run. Budgets go by role, because what
+// a role's clients legitimately ask for differs by orders of magnitude (an
+// administrator's export against a partner's script).
+type complexityLimit struct {
+	byRole   map[auth.Role]int
+	fallback int // roles not in byRole, and requests without a principal
+}
 
 var _ interface {
 	graphql.OperationContextMutator
 	graphql.HandlerExtension
-} = complexityLimit(0)
+} = complexityLimit{}
 
 func (complexityLimit) ExtensionName() string                          { return "ComplexityLimit" }
 func (complexityLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+// budget is the cost limit of p, and how a refusal names whose limit it is.
+func (c complexityLimit) budget(p *auth.Principal) (int, string) {
+	if p == nil {
+		return c.fallback, "the limit"
+	}
+	who := "the limit for role " + string(p.Role)
+	if n := c.byRole[p.Role]; n > 0 {
+		return n, who
+	}
+	return c.fallback, who
+}
 
 // MutateOperationContext computes the operation's cost.
 func (c complexityLimit) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	if op.Operation == nil {
 		return nil
 	}
+	limit, who := c.budget(auth.From(ctx))
 	cost := selectionCost(op, op.Operation.SelectionSet, 0)
-	if cost > int64(c) {
-		err := gqlerror.Errorf("query is too complex: its cost is %d, the limit is %d (a connection costs its page size times its fields; ask for smaller pages or fewer nested levels)", cost, int(c))
+	if cost > int64(limit) {
+		err := gqlerror.Errorf("query is too complex: its cost is %d, %s is %d (a connection costs its page size times its fields; ask for smaller pages or fewer nested levels)", cost, who, limit)
 		err.Extensions = map[string]any{"code": string(apperr.TooComplex)}
 		return err
 	}
@@ -43,12 +62,13 @@ func (c complexityLimit) MutateOperationContext(ctx context.Context, op *graphql
 // return when estimating cost.
 const implicitPageSize = 100
 
-// maxDepth stops runaway recursion through fragments; validation has already
-// refused fragment cycles.
-const maxDepth = 64
+// maxCostDepth stops runaway recursion through fragments; validation has
+// already refused fragment cycles, and depthLimit refuses far shallower
+// queries before this runs.
+const maxCostDepth = 64
 
 func selectionCost(op *graphql.OperationContext, set ast.SelectionSet, depth int) int64 {
-	if depth > maxDepth {
+	if depth > maxCostDepth {
 		return 1 << 40
 	}
 	var total int64

@@ -1,6 +1,6 @@
 // Package server is civicgraph's HTTP face: GraphQL at /graphql, GraphiQL at
-// /, health at /healthz, with request logging, per-request loaders and
-// recovery around them.
+// /, health at /healthz, with request logging, query limits, per-request
+// loaders and recovery around them.
 package server
 
 import (
@@ -12,33 +12,104 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/civicgraph/civicgraph/graph"
 	"github.com/civicgraph/civicgraph/graph/generated"
+	"github.com/civicgraph/civicgraph/internal/accesslog"
+	"github.com/civicgraph/civicgraph/internal/auth"
 	"github.com/civicgraph/civicgraph/internal/loader"
+	"github.com/civicgraph/civicgraph/internal/respcache"
 	"github.com/civicgraph/civicgraph/internal/server/graphiql"
 	"github.com/civicgraph/civicgraph/internal/server/httptransport"
 	"github.com/civicgraph/civicgraph/internal/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Config is what a server needs.
+// Config is what a server needs. The zero value of every limit means its
+// default (see limits.go); each refusal names the limit it hit.
 type Config struct {
 	DB *store.DB
+	// Auth establishes each request's principal. nil serves every request
+	// as the demo's anonymous reader (auth.Demo): only `serve --demo` and
+	// tests that are not about access control leave it nil.
+	Auth *auth.Authenticator
+	// ResponseCacheBytes bounds the answers kept by the response cache
+	// (package respcache); 0 means respcache.DefaultMaxBytes and a
+	// negative value turns the cache off.
+	ResponseCacheBytes int
 	// Notice is shown on the GraphiQL page (e.g. that this is demo data).
 	Notice string
-	// MaxComplexity bounds a query's cost (fields times page sizes); 0 means
-	// the default.
-	MaxComplexity int
 	// Now is the clock relative periods count from; nil means the system
 	// clock. Tests inject a fixed one.
 	Now func() time.Time
+
+	// MaxDepth bounds how deeply a query nests fields, counted through
+	// fragments; 0 means DefaultMaxDepth.
+	MaxDepth int
+	// MaxComplexity bounds a query's cost (fields times page sizes) for
+	// roles that ComplexityByRole does not list and for requests without
+	// a principal; 0 means DefaultMaxComplexity.
+	MaxComplexity int
+	// ComplexityByRole is the cost budget of each role; nil means
+	// DefaultComplexityByRole(). The demo's anonymous principal counts as
+	// its role (ADMIN).
+	ComplexityByRole map[auth.Role]int
+	// RequestTimeout bounds the work done for one HTTP request (a whole
+	// batch) once its body is read, and is also set as PostgreSQL's
+	// statement_timeout on DB's connections; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxBatch bounds how many operations one POST may carry as a JSON
+	// array; 0 means DefaultMaxBatch.
+	MaxBatch int
+	// RateLimit is how many operations per second one principal (or, for
+	// the demo's anonymous reader and requests without a principal, one
+	// client address) may run on average, RateBurst how many at once:
+	// RateLimit 0 means DefaultRateLimit and a negative RateLimit turns
+	// rate limiting off; RateBurst <= 0 means DefaultRateBurst.
+	RateLimit float64
+	RateBurst int
+	// PartnerIntrospection lets PARTNER keys query __schema and __type,
+	// which they may not by default.
+	PartnerIntrospection bool
 }
 
-// DefaultMaxComplexity is the default cost budget of one query.
-const DefaultMaxComplexity = 50_000_000
-
 // New returns the server's HTTP handler.
+//
+// Every request passes recoverPanics, then logRequests. Requests to
+// /graphql then pass, in this order:
+//
+//  1. authentication (auth.Middleware, or the demo's reader when Auth is
+//     nil): everything below reads the principal with auth.From;
+//  2. limitBody: bodies over MaxBodyBytes get 413 before anything else;
+//  3. requestDeadline: the request's context ends after RequestTimeout;
+//  4. splitBatch: a JSON array of operations becomes one sub-request per
+//     operation, each passing every step below as if sent alone;
+//  5. rateLimit: one token per operation from its principal's bucket;
+//  6. the response cache (package respcache): an answer kept for the same
+//     operation, principal, data version and minute is sent again (a hit
+//     still cost its rate-limit token);
+//  7. loader.Middleware: fresh loaders per operation;
+//  8. the gqlgen server, whose extensions refuse, before anything runs, a
+//     PARTNER's introspection, then a query too deep, then one too costly
+//     for its role.
 func New(cfg Config) http.Handler {
+	lim := limitsOf(cfg)
+	if cfg.DB != nil {
+		cfg.DB.SetStatementTimeout(lim.requestTimeout)
+	}
+	var endpoint http.Handler = loader.Middleware(cfg.DB, GraphQL(cfg))
+	if cfg.ResponseCacheBytes >= 0 && cfg.DB != nil {
+		endpoint = respcache.New(cfg.DB, cfg.ResponseCacheBytes, cfg.Now).Middleware(endpoint)
+	}
+	if lim.rateLimit > 0 {
+		endpoint = newRateLimiter(lim.rateLimit, lim.rateBurst, time.Now).middleware(endpoint)
+	}
+	endpoint = splitBatch(lim.maxBatch, endpoint)
+	endpoint = requestDeadline(lim.requestTimeout, endpoint)
+	endpoint = limitBody(lim.maxBodyBytes, endpoint)
+	endpoint = authenticate(cfg.Auth, endpoint)
+
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", loader.Middleware(cfg.DB, GraphQL(cfg)))
+	mux.Handle("/graphql", endpoint)
 	mux.Handle("/healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -47,22 +118,29 @@ func New(cfg Config) http.Handler {
 	return logRequests(recoverPanics(mux))
 }
 
-// GraphQL returns the GraphQL endpoint alone (without loaders: wrap it with
-// loader.Middleware).
+// GraphQL returns the GraphQL endpoint alone, with the limits that gqlgen
+// enforces (introspection for partners, depth, complexity) but none of the
+// HTTP ones and without loaders: wrap it with loader.Middleware.
 func GraphQL(cfg Config) http.Handler {
+	lim := limitsOf(cfg)
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{DB: cfg.DB, Now: cfg.Now}})
 	srv := handler.New(schema)
 	srv.AddTransport(httptransport.GET{})
-	srv.AddTransport(httptransport.POST{})
+	srv.AddTransport(httptransport.POST{MaxBodyBytes: lim.maxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	limit := cfg.MaxComplexity
-	if limit <= 0 {
-		limit = DefaultMaxComplexity
+	if !cfg.PartnerIntrospection {
+		srv.Use(partnerIntrospection{})
 	}
-	srv.Use(complexityLimit(limit))
-	srv.SetErrorPresenter(graph.PresentError)
+	srv.Use(depthLimit(lim.maxDepth))
+	srv.Use(complexityLimit{byRole: lim.complexityByRole, fallback: lim.maxComplexity})
+	if cfg.DB != nil {
+		srv.Use(&auth.Allowlist{DB: cfg.DB})
+		srv.Use(accesslog.Extension{DB: cfg.DB, Now: cfg.Now})
+	}
+	srv.Use(respcache.Extension{})
+	srv.SetErrorPresenter(presentTimeouts(lim.requestTimeout, graph.PresentError))
 	srv.SetRecoverFunc(graph.Recover)
-	return http.TimeoutHandler(srv, 60*time.Second, `{"errors":[{"message":"request timed out","extensions":{"code":"INTERNAL"}}]}`)
+	return srv
 }

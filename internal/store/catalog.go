@@ -49,9 +49,15 @@ type Entity struct {
 	Name       string // GraphQL type name
 	Table      string
 	PathColumn string // the region path column, "" when not region-bound
-	Fields     map[string]Field
-	Relations  map[string]Relation
-	Many       map[string]Many
+	// ScopeVia names the relation through which a type without a region
+	// path inherits its owner's visibility (a position is visible when its
+	// person is).
+	ScopeVia string
+	// Global marks reference data every principal sees (service categories).
+	Global    bool
+	Fields    map[string]Field
+	Relations map[string]Relation
+	Many      map[string]Many
 }
 
 func many(target, col string) Many      { return Many{Target: target, Column: col} }
@@ -66,6 +72,15 @@ func withID(fields map[string]Field) map[string]Field {
 
 // Catalog lists every entity by GraphQL type name.
 var Catalog = map[string]*Entity{
+	// The access log is read by ADMIN only (graph refuses anyone else);
+	// Visible hides it from every restricted principal besides.
+	"AccessLogEntry": {
+		Name: "AccessLogEntry", Table: "access_log",
+		Fields: map[string]Field{
+			"id": f("id", ID), "at": f("at", TimeField), "subject": f("subject", String),
+			"operation": f("operation", String), "entity": f("entity", String),
+		},
+	},
 	"Region": {
 		Name: "Region", Table: "regions", PathColumn: "path",
 		Fields:    withID(map[string]Field{"name": f("name", String), "level": f("level", Enum)}),
@@ -127,14 +142,14 @@ var Catalog = map[string]*Entity{
 		},
 	},
 	"Position": {
-		Name: "Position", Table: "positions",
+		Name: "Position", Table: "positions", ScopeVia: "person",
 		Fields: withID(map[string]Field{"title": f("title", String), "from": f("from_on", DateField), "to": f("to_on", DateField)}),
 		Relations: map[string]Relation{
 			"person": rel("person_id", "Person"), "organization": rel("organization_id", "Organization"),
 		},
 	},
 	"GradeChange": {
-		Name: "GradeChange", Table: "grade_changes",
+		Name: "GradeChange", Table: "grade_changes", ScopeVia: "person",
 		Fields: withID(map[string]Field{
 			"tier": f("tier", Int), "step": f("step", Int), "effectiveOn": f("effective_on", DateField),
 		}),
@@ -160,17 +175,17 @@ var Catalog = map[string]*Entity{
 		},
 	},
 	"ResearchTopic": {
-		Name: "ResearchTopic", Table: "research_topics",
+		Name: "ResearchTopic", Table: "research_topics", ScopeVia: "studio",
 		Fields:    withID(map[string]Field{"title": f("title", String), "year": f("year", Int)}),
 		Relations: map[string]Relation{"studio": rel("studio_id", "Studio"), "lead": rel("lead_id", "Person")},
 	},
 	"Case": {
-		Name: "Case", Table: "cases",
+		Name: "Case", Table: "cases", ScopeVia: "studio",
 		Fields:    withID(map[string]Field{"title": f("title", String), "year": f("year", Int)}),
 		Relations: map[string]Relation{"studio": rel("studio_id", "Studio"), "lead": rel("lead_id", "Person")},
 	},
 	"ServiceCategory": {
-		Name: "ServiceCategory", Table: "service_categories",
+		Name: "ServiceCategory", Table: "service_categories", Global: true,
 		Fields:    withID(map[string]Field{"name": f("name", String)}),
 		Relations: map[string]Relation{"parent": rel("parent_id", "ServiceCategory")},
 	},

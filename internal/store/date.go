@@ -12,7 +12,9 @@ type Date string
 
 // ParseDate checks s is a real YYYY-MM-DD date.
 func ParseDate(s string) (Date, error) {
-	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != 10 {
+	// Year 0000 parses but is no date PostgreSQL knows (its calendar goes
+	// from 1 BC to 1 AD).
+	if t, err := time.Parse(time.DateOnly, s); err != nil || len(s) != 10 || t.Year() < 1 {
 		return "", fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
 	}
 	return Date(s), nil

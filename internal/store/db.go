@@ -7,10 +7,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -30,7 +34,13 @@ type DB struct {
 
 	dialect    Dialect
 	statements atomic.Int64
+	// statementTimeout is PostgreSQL's statement_timeout in milliseconds
+	// for connections opened from now on; 0 leaves the server's setting.
+	statementTimeout atomic.Int64
 }
+
+// pgMaxConns is the size of a PostgreSQL pool, idle connections included.
+const pgMaxConns = 16
 
 // Open opens the store named by url: "postgres://..." (or "postgresql://")
 // for PostgreSQL, "sqlite:PATH" or "sqlite::memory:" for SQLite.
@@ -39,15 +49,17 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		sqldb   *sql.DB
 		dialect Dialect
 		err     error
+		db      = &DB{URL: url}
 	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		sqldb, err = sql.Open("pgx", url)
+		cfg, err := pgx.ParseConfig(url)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqldb.SetMaxOpenConns(16)
-		sqldb.SetMaxIdleConns(16)
+		sqldb = stdlib.OpenDB(*cfg, stdlib.OptionBeforeConnect(db.pgRuntimeParams))
+		sqldb.SetMaxOpenConns(pgMaxConns)
+		sqldb.SetMaxIdleConns(pgMaxConns)
 		dialect = Postgres
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -72,13 +84,48 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to %s: %w", dialect, err)
 	}
-	var b *bun.DB
 	if dialect == Postgres {
-		b = bun.NewDB(sqldb, pgdialect.New())
+		db.Bun = bun.NewDB(sqldb, pgdialect.New())
 	} else {
-		b = bun.NewDB(sqldb, sqlitedialect.New())
+		db.Bun = bun.NewDB(sqldb, sqlitedialect.New())
 	}
-	return &DB{Bun: b, URL: url, dialect: dialect}, nil
+	db.dialect = dialect
+	return db, nil
+}
+
+// SetStatementTimeout makes PostgreSQL cancel any statement of this store
+// that runs longer than d (its statement_timeout), so that a runaway query
+// stops in the database even if the client's cancellation never arrives;
+// d <= 0 leaves the server's setting. It applies to connections opened
+// after the call, and idle ones are closed so that they reopen with it:
+// call it before the store is shared (a server sets it when it starts).
+// SQLite has no such setting; there, context cancellation interrupts a
+// statement.
+func (db *DB) SetStatementTimeout(d time.Duration) {
+	if db.dialect != Postgres {
+		return
+	}
+	ms := int64(0)
+	if d > 0 {
+		ms = max(d.Milliseconds(), 1) // 0 would mean "no limit" to PostgreSQL
+	}
+	db.statementTimeout.Store(ms)
+	db.Bun.DB.SetMaxIdleConns(0)
+	db.Bun.DB.SetMaxIdleConns(pgMaxConns)
+}
+
+// pgRuntimeParams sends the statement timeout in the startup message of a
+// new PostgreSQL connection, which costs no extra round trip.
+func (db *DB) pgRuntimeParams(_ context.Context, cfg *pgx.ConnConfig) error {
+	if ms := db.statementTimeout.Load(); ms > 0 {
+		// cfg is a shallow copy shared with no one, but its map is not.
+		cfg.RuntimeParams = maps.Clone(cfg.RuntimeParams)
+		if cfg.RuntimeParams == nil {
+			cfg.RuntimeParams = map[string]string{}
+		}
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(ms, 10)
+	}
+	return nil
 }
 
 // sqliteDSN turns a path into a modernc DSN with the pragmas civicgraph needs:

@@ -2,6 +2,7 @@ package httptransport
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -62,12 +63,17 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 	handler, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := handler(ctx)
 	if resp == nil {
-		if r.Context().Err() != nil {
+		if errors.Is(r.Context().Err(), context.Canceled) {
 			return // the client is gone; there is no one to answer
 		}
+		// gqlgen answers nil when the context ended before execution began.
+		// A deadline of the server's own (a request timeout) still deserves
+		// an answer; the cause goes along so that the error presenter can
+		// say which limit it was.
 		resp = exec.DispatchError(opCtxCtx, gqlerror.List{{
 			Message:    "internal server error",
 			Extensions: map[string]any{"code": codeInternal},
+			Err:        context.Cause(r.Context()),
 		}})
 		writeResponse(w, http.StatusInternalServerError, mediaType, resp)
 		return

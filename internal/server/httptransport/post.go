@@ -2,6 +2,7 @@ package httptransport
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -114,7 +115,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *req
 	tooLarge := &requestError{
 		status:  http.StatusRequestEntityTooLarge,
 		code:    codeRequestTooLarge,
-		message: "request body is too large",
+		message: fmt.Sprintf("request body is too large: the limit is %d bytes", limit),
 	}
 	if r.ContentLength > limit {
 		return nil, tooLarge
