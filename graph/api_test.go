@@ -44,14 +44,7 @@ func newAPI(t testing.TB, db *store.DB, lines []map[string]any) *api {
 func newAPIAt(t testing.TB, db *store.DB, lines []map[string]any, now func() time.Time) *api {
 	t.Helper()
 	if len(lines) > 0 {
-		_, err := ingest.ImportLines(context.Background(), db, func(emit func(map[string]any) error) error {
-			for _, l := range lines {
-				if err := emit(l); err != nil {
-					return err
-				}
-			}
-			return nil
-		}, ingest.Options{})
+		_, err := ingest.ImportLines(context.Background(), db, ingest.Slice(lines), ingest.Options{})
 		if err != nil {
 			t.Fatalf("load fixture: %v", err)
 		}

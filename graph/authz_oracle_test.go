@@ -45,14 +45,7 @@ var authzGone = line{"type": "Region", "code": "440399", "name": "撤销区", "l
 func newAuthzAPI(t *testing.T, db *store.DB, fx []line, principals []authzPrincipal) *authzAPI {
 	t.Helper()
 	ctx := context.Background()
-	_, err := ingest.ImportLines(ctx, db, func(emit func(map[string]any) error) error {
-		for _, l := range append(slices.Clone(fx), authzGone) {
-			if err := emit(l); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, ingest.Options{})
+	_, err := ingest.ImportLines(ctx, db, ingest.Slice(append(slices.Clone(fx), authzGone)), ingest.Options{})
 	if err != nil {
 		t.Fatalf("load fixture: %v", err)
 	}

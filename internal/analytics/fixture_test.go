@@ -369,14 +369,7 @@ func (w *world) activityLines(add func(map[string]any)) {
 func (w *world) load(t testing.TB, db *store.DB) {
 	t.Helper()
 	ls := w.lines()
-	_, err := ingest.ImportLines(context.Background(), db, func(emit func(map[string]any) error) error {
-		for _, l := range ls {
-			if err := emit(l); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, ingest.Options{})
+	_, err := ingest.ImportLines(context.Background(), db, ingest.Slice(ls), ingest.Options{})
 	if err != nil {
 		t.Fatalf("import the test world: %v", err)
 	}

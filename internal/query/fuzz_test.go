@@ -86,14 +86,7 @@ func newFuzzWorld(f testing.TB) *fuzzWorld {
 	for _, d := range fuzzBackends() {
 		db := storetest.Open(f, d)
 		lines := fuzzLines()
-		_, err := ingest.ImportLines(ctx, db, func(emit func(map[string]any) error) error {
-			for _, l := range lines {
-				if err := emit(l); err != nil {
-					return err
-				}
-			}
-			return nil
-		}, ingest.Options{})
+		_, err := ingest.ImportLines(ctx, db, ingest.Slice(lines), ingest.Options{})
 		if err != nil {
 			f.Fatalf("load %s: %v", d, err)
 		}

@@ -117,14 +117,7 @@ func world(seed uint64, records, demands int) []line {
 
 func importLines(t *testing.T, db *store.DB, ls []line) {
 	t.Helper()
-	_, err := ingest.ImportLines(ctx, db, func(emit func(map[string]any) error) error {
-		for _, l := range ls {
-			if err := emit(l); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, ingest.Options{})
+	_, err := ingest.ImportLines(ctx, db, ingest.Slice(ls), ingest.Options{})
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}

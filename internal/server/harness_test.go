@@ -35,14 +35,7 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 		{"type": "Region", "code": "440300", "name": "深圳市", "level": "CITY"},
 		{"type": "Organization", "code": "ORG-0001", "name": "Partner", "kind": "ENTERPRISE", "region": "440300"},
 	}
-	_, err := ingest.ImportLines(ctx, db, func(emit func(map[string]any) error) error {
-		for _, l := range lines {
-			if err := emit(l); err != nil {
-				return err
-			}
-		}
-		return nil
-	}, ingest.Options{})
+	_, err := ingest.ImportLines(ctx, db, ingest.Slice(lines), ingest.Options{})
 	if err != nil {
 		t.Fatalf("load the fixture: %v", err)
 	}
