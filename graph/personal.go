@@ -2,10 +2,10 @@ package graph
 
 import (
 	"context"
-	"strings"
 
 	"github.com/civicgraph/civicgraph/internal/accesslog"
 	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/pii"
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
@@ -36,29 +36,13 @@ func readsPersonalData(ctx context.Context, entity string, id int64, field strin
 	return true
 }
 
-// maskName keeps the first character (the family name, as a rule):
-// 陈孝军 → 陈**; a one-character name still gets a star.
-func maskName(name string) string {
-	r := []rune(name)
-	if len(r) == 0 {
-		return name
-	}
-	return string(r[0]) + strings.Repeat("*", max(len(r)-1, 1))
-}
+func maskName(name string) string { return pii.MaskName(name) }
 
-// maskPhone keeps the first three and last four characters of a number of
-// seven or more (13812341234 → 138****1234) and hides shorter ones whole.
 func maskPhone(phone *string) *string {
 	if phone == nil {
 		return nil
 	}
-	r := []rune(*phone)
-	var m string
-	if len(r) >= 7 {
-		m = string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
-	} else {
-		m = strings.Repeat("*", len(r))
-	}
+	m := pii.MaskPhone(*phone)
 	return &m
 }
 

@@ -53,18 +53,7 @@ func Export(ctx context.Context, db *store.DB, w io.Writer, types []string) erro
 // exportQuery is the page query of e: code, then one column per exported
 // field (references as the referenced row's code), after the code bound.
 func exportQuery(e *entity, first bool) string {
-	var cols, joins []string
-	cols = append(cols, "t.code")
-	for j, f := range e.fields {
-		switch {
-		case f.kind == kRef:
-			alias := fmt.Sprintf("j%d", j)
-			cols = append(cols, alias+".code")
-			joins = append(joins, fmt.Sprintf("LEFT JOIN %s %s ON %s.id = t.%s", byType[f.ref].table, alias, alias, f.column))
-		case f.column != "":
-			cols = append(cols, "t."+f.column)
-		}
-	}
+	cols, joins := exportColumns(e)
 	where := "WHERE t.code > ? "
 	if first {
 		where = ""

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -14,45 +15,7 @@ import (
 // their city), with optional fields both given and left out, derived and
 // explicit codes, sets, an organizer of each kind and text that needs
 // escaping.
-const fixture = `{"type":"ServiceRecord","code":"SR-1","community":"C1","category":"HAIRCUT","occurredAt":"2022-06-01T10:00:00+08:00","peopleServed":3,"resolved":true,"provider":"ORG-1","providerPerson":"P-1","recipient":"P-2","event":"EV-1","alliance":"AL-1","demand":"D-1"}
-{"type":"ServiceRecord","code":"SR-2","community":"C2","occurredAt":"2022-06-02T10:00:00.123456Z"}
-{"type":"Region","code":"440305007","name":"粤海街道","level":"STREET","parent":"440305"}
-{"type":"Region","code":"440305008","name":"南头街道","level":"STREET","parent":"440305"}
-{"type":"Region","code":"440305","name":"南山区","level":"DISTRICT","parent":"440300"}
-{"type":"Region","code":"440300","name":"深圳市","level":"CITY","parent":"440000","timeZone":"Asia/Shanghai"}
-{"type":"Region","code":"440000","name":"广东省","level":"PROVINCE"}
-{"type":"ServiceCategory","code":"HEALTH_CHECK","name":"健康检查","parent":"MEDICAL"}
-{"type":"ServiceCategory","code":"MEDICAL","name":"健康服务"}
-{"type":"ServiceCategory","code":"HAIRCUT","name":"理发"}
-{"type":"Community","code":"C1","name":"海珠社区","kind":"URBAN","region":"440305007","population":21000,"households":7300}
-{"type":"Community","code":"C2","name":"\"南头\"村\n\t\\","kind":"VILLAGE","region":"440305008"}
-
-{"type":"Organization","code":"ORG-2","name":"支部","kind":"PARTY_BRANCH","community":"C2","parent":"ORG-1"}
-{"type":"Organization","code":"ORG-1","name":"党委","kind":"PARTY_COMMITTEE","region":"440305","community":"C1"}
-{"type":"Organization","code":"ORG-3","name":"企业","kind":"ENTERPRISE"}
-{"type":"Person","code":"P-1","name":"张三","gender":"F","birthYear":1975,"phone":"13800000000","community":"C1","organization":"ORG-1","partyMember":true,"roles":["SECRETARY","MENTOR","SECRETARY"]}
-{"type":"Person","code":"P-2","name":"李四"}
-{"type":"Person","code":"P-3","name":"王五","gender":"M","community":"C2","partyMember":false,"roles":["TRAINEE"]}
-{"type":"Position","person":"P-1","organization":"ORG-1","title":"书记","from":"2015-01-01","to":"2020-12-31"}
-{"type":"Position","code":"POS-X","person":"P-3","title":"网格员"}
-{"type":"GradeChange","person":"P-3","tier":2,"step":1,"effectiveOn":"2021-07-01"}
-{"type":"Alliance","code":"AL-1","name":"联盟","leadCommunity":"C1","foundedOn":"2021-04-01"}
-{"type":"Alliance","code":"AL-2","name":"无社区联盟"}
-{"type":"Membership","alliance":"AL-1","organization":"ORG-3","signedOn":"2021-04-01","leftOn":"2023-01-01","commitments":["MEDICAL","HAIRCUT"]}
-{"type":"Membership","code":"M-2","alliance":"AL-2","organization":"ORG-1"}
-{"type":"Studio","code":"ST-01","name":"工作室","region":"440305007","leadMentor":"P-1","theoryExpert":"P-2","foundedOn":"2017-03-01"}
-{"type":"Studio","code":"ST-02","name":"空工作室"}
-{"type":"Mentorship","studio":"ST-01","mentor":"P-1","trainee":"P-3","cohortYear":2018,"startedOn":"2018-03-01","endedOn":"2019-03-01","outcome":"ELECTED_SECRETARY","outcomeYear":2021}
-{"type":"Mentorship","studio":"ST-02","trainee":"P-2"}
-{"type":"ResearchTopic","studio":"ST-01","lead":"P-1","members":["P-3","P-2"],"title":"微改革","year":2020}
-{"type":"ResearchTopic","code":"RT-2","studio":"ST-02","title":"无成员"}
-{"type":"Case","studio":"ST-01","lead":"P-3","members":["P-1"],"title":"典型案例","year":2021}
-{"type":"ServiceEvent","code":"EV-1","kind":"MARKET","title":"服务集市","community":"C1","organizer":"ORG-1","startsAt":"2022-06-01T09:00:00+08:00","endsAt":"2022-06-01T12:00:00+08:00"}
-{"type":"ServiceEvent","code":"EV-2","kind":"MEETING","title":"调度会","organizer":"AL-1"}
-{"type":"ServiceEvent","code":"EV-3","kind":"OTHER","title":"both","organizerOrganization":"ORG-2","organizerAlliance":"AL-2"}
-{"type":"Demand","code":"D-1","community":"C1","alliance":"AL-1","category":"HEALTH_CHECK","title":"需求","raisedAt":"2022-05-03T09:00:00+08:00","status":"RESOLVED","assignedTo":"ORG-3","respondedAt":"2022-05-03T15:00:00+08:00","resolvedAt":"2022-05-07T10:00:00+08:00"}
-{"type":"Demand","code":"D-2","community":"C2","title":"open","raisedAt":"2022-05-04T09:00:00+08:00","status":"OPEN"}
-`
+var fixture = mustRead("testdata/world.ndjson")
 
 // fixtureRows is what the fixture writes, per table.
 var fixtureRows = map[string]int{
@@ -171,4 +134,13 @@ func checkPaths(t testing.TB, db *store.DB) {
 	if n := queryInt(t, db, "SELECT count(*) FROM regions WHERE path = ''"); n != 0 {
 		t.Errorf("%d regions without a path", n)
 	}
+}
+
+// mustRead reads a test data file; the tests cannot start without it.
+func mustRead(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/civicgraph/civicgraph/graph/generated"
 	"github.com/civicgraph/civicgraph/internal/accesslog"
 	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/export"
 	"github.com/civicgraph/civicgraph/internal/loader"
 	"github.com/civicgraph/civicgraph/internal/respcache"
 	"github.com/civicgraph/civicgraph/internal/server/graphiql"
@@ -110,6 +111,14 @@ func New(cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endpoint)
+	// Exports: authenticated, body-limited and rate-limited as /graphql is
+	// (one token per export), without its deadline: a large export streams
+	// for as long as it takes.
+	var exports http.Handler = export.Handler(cfg.DB, cfg.Now)
+	if lim.rateLimit > 0 {
+		exports = newRateLimiter(lim.rateLimit, lim.rateBurst, time.Now).middleware(exports)
+	}
+	mux.Handle(export.Prefix, authenticate(cfg.Auth, limitBody(lim.maxBodyBytes, exports)))
 	mux.Handle("/healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
