@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/civicgraph/civicgraph/internal/ingest"
+	"github.com/civicgraph/civicgraph/internal/storetest"
 )
 
 // post sends a query and returns the raw answer and the response cache's
@@ -29,18 +30,7 @@ func (a *api) post(query string) (string, string) {
 
 func (a *api) accessLogRows() int {
 	a.t.Helper()
-	rows, err := a.db.Query(context.Background(), "SELECT COUNT(*) FROM access_log")
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer rows.Close()
-	var n int
-	for rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			a.t.Fatal(err)
-		}
-	}
-	return n
+	return storetest.QueryInt(a.t, a.db, "SELECT COUNT(*) FROM access_log")
 }
 
 // The response cache answers a repeated question from memory, but never

@@ -77,13 +77,8 @@ func rollupFor(f *fact, p *plan) *rollupReader {
 // table). A partner's share (its alliances' communities) is read from the
 // base tables.
 func rollupScoped(who *auth.Principal) bool {
-	if who.Unrestricted() {
-		return true
-	}
-	if who.Scope.Kind == auth.ScopeRegion {
-		return true
-	}
-	return who.Scope.Kind == auth.ScopeNone && who.Role != auth.Partner
+	cond, _ := query.Visible(who, store.Catalog["ServiceRecord"], "x")
+	return cond == "" || who.Scope.Kind == auth.ScopeRegion
 }
 
 // rollupGroups says whether t has every grouped dimension.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/civicgraph/civicgraph/internal/store"
+	"github.com/civicgraph/civicgraph/internal/storetest"
 )
 
 // fixture covers every type and every field, in an order that puts lines
@@ -48,18 +49,7 @@ func counts(t testing.TB, db *store.DB) map[string]int {
 
 func queryInt(t testing.TB, db *store.DB, q string, args ...any) int {
 	t.Helper()
-	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var n int
-	if rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	return n
+	return storetest.QueryInt(t, db, q, args...)
 }
 
 func queryString(t testing.TB, db *store.DB, q string, args ...any) string {

@@ -103,7 +103,7 @@ func (c *Cache) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		st := &state{}
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK, limit: c.maxEntry()}
 		w.Header().Set("X-Civicgraph-Cache", "miss")
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 		st.mu.Lock()
@@ -169,10 +169,14 @@ func (c *Cache) get(k [32]byte) *entry {
 	return el.Value.(*entry)
 }
 
+// maxEntry bounds one kept answer: one answer may not crowd out everything
+// else.
+func (c *Cache) maxEntry() int { return c.maxBytes / 4 }
+
 func (c *Cache) put(e *entry) {
 	size := len(e.body) + 64
-	if size > c.maxBytes/4 {
-		return // one answer may not crowd out everything else
+	if size > c.maxEntry() {
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -196,6 +200,7 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	buf    bytes.Buffer
+	limit  int // past this many bytes the answer is not kept (nor copied)
 	tooBig bool
 }
 
@@ -206,7 +211,7 @@ func (r *recorder) WriteHeader(status int) {
 
 func (r *recorder) Write(p []byte) (int, error) {
 	if !r.tooBig {
-		if r.buf.Len()+len(p) > DefaultMaxBytes/4 {
+		if r.buf.Len()+len(p) > r.limit {
 			r.tooBig, r.buf = true, bytes.Buffer{}
 		} else {
 			r.buf.Write(p)

@@ -10,6 +10,7 @@ import (
 	"github.com/civicgraph/civicgraph/internal/ingest"
 	"github.com/civicgraph/civicgraph/internal/rollup"
 	"github.com/civicgraph/civicgraph/internal/store"
+	"github.com/civicgraph/civicgraph/internal/storetest"
 )
 
 // The maintenance tests' world: a small tree (a community hanging straight
@@ -137,16 +138,5 @@ func requireExact(t *testing.T, db *store.DB, when string) {
 
 func count(t *testing.T, db *store.DB, q string, args ...any) int {
 	t.Helper()
-	rows, err := db.Query(ctx, q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var n int
-	for rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return n
+	return storetest.QueryInt(t, db, q, args...)
 }

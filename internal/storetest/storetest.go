@@ -94,3 +94,24 @@ func NewPostgresDatabase(t testing.TB) string {
 	pu.Path = "/" + name
 	return pu.String()
 }
+
+// QueryInt runs a query whose answer is one integer (a count, say) and
+// returns it, failing the test on any error.
+func QueryInt(t testing.TB, db *store.DB, q string, args ...any) int {
+	t.Helper()
+	rows, err := db.Query(context.Background(), q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var n int
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
