@@ -34,12 +34,16 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	AccessLogEntry() AccessLogEntryResolver
 	Alliance() AllianceResolver
+	AuditEntry() AuditEntryResolver
 	Case() CaseResolver
+	Change() ChangeResolver
 	Community() CommunityResolver
 	Demand() DemandResolver
+	DemandTransition() DemandTransitionResolver
 	GradeChange() GradeChangeResolver
 	Membership() MembershipResolver
 	Mentorship() MentorshipResolver
+	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Person() PersonResolver
 	Position() PositionResolver
@@ -50,6 +54,7 @@ type ResolverRoot interface {
 	ServiceEvent() ServiceEventResolver
 	ServiceRecord() ServiceRecordResolver
 	Studio() StudioResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -84,6 +89,7 @@ type ComplexityRoot struct {
 	}
 
 	Alliance struct {
+		ArchivedAt     func(childComplexity int) int
 		Code           func(childComplexity int) int
 		Demands        func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		FoundedOn      func(childComplexity int) int
@@ -117,18 +123,72 @@ type ComplexityRoot struct {
 		FoundedOn func(childComplexity int) int
 	}
 
+	AuditEntry struct {
+		Actor     func(childComplexity int) int
+		After     func(childComplexity int) int
+		At        func(childComplexity int) int
+		Before    func(childComplexity int) int
+		Code      func(childComplexity int) int
+		Entity    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Operation func(childComplexity int) int
+		Request   func(childComplexity int) int
+		Role      func(childComplexity int) int
+		Row       func(childComplexity int) int
+		Subject   func(childComplexity int) int
+	}
+
+	AuditEntryAggregate struct {
+		Count func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Aggregate  func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Case struct {
-		Code    func(childComplexity int) int
-		ID      func(childComplexity int) int
-		Lead    func(childComplexity int) int
-		Members func(childComplexity int) int
-		Studio  func(childComplexity int) int
-		Title   func(childComplexity int) int
-		Year    func(childComplexity int) int
+		ArchivedAt func(childComplexity int) int
+		Code       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Lead       func(childComplexity int) int
+		Members    func(childComplexity int) int
+		Studio     func(childComplexity int) int
+		Title      func(childComplexity int) int
+		Year       func(childComplexity int) int
+	}
+
+	Change struct {
+		At        func(childComplexity int) int
+		Code      func(childComplexity int) int
+		Entity    func(childComplexity int) int
+		Operation func(childComplexity int) int
+		Sequence  func(childComplexity int) int
+		Type      func(childComplexity int) int
+	}
+
+	ChangeConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Community struct {
 		Alliances      func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		ArchivedAt     func(childComplexity int) int
 		Code           func(childComplexity int) int
 		Demands        func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Households     func(childComplexity int) int
@@ -181,6 +241,7 @@ type ComplexityRoot struct {
 
 	Demand struct {
 		Alliance    func(childComplexity int) int
+		ArchivedAt  func(childComplexity int) int
 		AssignedTo  func(childComplexity int) int
 		Category    func(childComplexity int) int
 		Code        func(childComplexity int) int
@@ -191,6 +252,7 @@ type ComplexityRoot struct {
 		RespondedAt func(childComplexity int) int
 		Status      func(childComplexity int) int
 		Title       func(childComplexity int) int
+		Transitions func(childComplexity int) int
 	}
 
 	DemandAggregate struct {
@@ -238,7 +300,17 @@ type ComplexityRoot struct {
 		Status                  func(childComplexity int) int
 	}
 
+	DemandTransition struct {
+		Actor        func(childComplexity int) int
+		At           func(childComplexity int) int
+		From         func(childComplexity int) int
+		Note         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		To           func(childComplexity int) int
+	}
+
 	GradeChange struct {
+		ArchivedAt  func(childComplexity int) int
 		Code        func(childComplexity int) int
 		EffectiveOn func(childComplexity int) int
 		Grade       func(childComplexity int) int
@@ -250,6 +322,7 @@ type ComplexityRoot struct {
 
 	Membership struct {
 		Alliance     func(childComplexity int) int
+		ArchivedAt   func(childComplexity int) int
 		Code         func(childComplexity int) int
 		Commitments  func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -290,6 +363,7 @@ type ComplexityRoot struct {
 	}
 
 	Mentorship struct {
+		ArchivedAt  func(childComplexity int) int
 		Code        func(childComplexity int) int
 		CohortYear  func(childComplexity int) int
 		EndedOn     func(childComplexity int) int
@@ -350,7 +424,98 @@ type ComplexityRoot struct {
 		OutcomeYear func(childComplexity int) int
 	}
 
+	Mutation struct {
+		ArchiveAlliance        func(childComplexity int, code string) int
+		ArchiveCase            func(childComplexity int, code string) int
+		ArchiveCommunity       func(childComplexity int, code string) int
+		ArchiveDemand          func(childComplexity int, code string) int
+		ArchiveGradeChange     func(childComplexity int, code string) int
+		ArchiveMembership      func(childComplexity int, code string) int
+		ArchiveMentorship      func(childComplexity int, code string) int
+		ArchiveOrganization    func(childComplexity int, code string) int
+		ArchivePerson          func(childComplexity int, code string) int
+		ArchivePosition        func(childComplexity int, code string) int
+		ArchiveRegion          func(childComplexity int, code string) int
+		ArchiveResearchTopic   func(childComplexity int, code string) int
+		ArchiveServiceCategory func(childComplexity int, code string) int
+		ArchiveServiceEvent    func(childComplexity int, code string) int
+		ArchiveServiceRecord   func(childComplexity int, code string) int
+		ArchiveStudio          func(childComplexity int, code string) int
+		AssignDemand           func(childComplexity int, code string, organization string, note *string) int
+		CloseDemand            func(childComplexity int, code string, note *string) int
+		CreateAlliance         func(childComplexity int, input map[string]any) int
+		CreateCase             func(childComplexity int, input map[string]any) int
+		CreateCommunity        func(childComplexity int, input map[string]any) int
+		CreateDemand           func(childComplexity int, input map[string]any) int
+		CreateGradeChange      func(childComplexity int, input map[string]any) int
+		CreateMembership       func(childComplexity int, input map[string]any) int
+		CreateMentorship       func(childComplexity int, input map[string]any) int
+		CreateOrganization     func(childComplexity int, input map[string]any) int
+		CreatePerson           func(childComplexity int, input map[string]any) int
+		CreatePosition         func(childComplexity int, input map[string]any) int
+		CreateRegion           func(childComplexity int, input map[string]any) int
+		CreateResearchTopic    func(childComplexity int, input map[string]any) int
+		CreateServiceCategory  func(childComplexity int, input map[string]any) int
+		CreateServiceEvent     func(childComplexity int, input map[string]any) int
+		CreateServiceRecord    func(childComplexity int, input map[string]any) int
+		CreateStudio           func(childComplexity int, input map[string]any) int
+		RecordServices         func(childComplexity int, input []map[string]any, idempotencyKey string) int
+		ReopenDemand           func(childComplexity int, code string, note *string) int
+		ResolveDemand          func(childComplexity int, code string, note *string) int
+		RespondToDemand        func(childComplexity int, code string, note *string) int
+		RestoreAlliance        func(childComplexity int, code string) int
+		RestoreCase            func(childComplexity int, code string) int
+		RestoreCommunity       func(childComplexity int, code string) int
+		RestoreDemand          func(childComplexity int, code string) int
+		RestoreGradeChange     func(childComplexity int, code string) int
+		RestoreMembership      func(childComplexity int, code string) int
+		RestoreMentorship      func(childComplexity int, code string) int
+		RestoreOrganization    func(childComplexity int, code string) int
+		RestorePerson          func(childComplexity int, code string) int
+		RestorePosition        func(childComplexity int, code string) int
+		RestoreRegion          func(childComplexity int, code string) int
+		RestoreResearchTopic   func(childComplexity int, code string) int
+		RestoreServiceCategory func(childComplexity int, code string) int
+		RestoreServiceEvent    func(childComplexity int, code string) int
+		RestoreServiceRecord   func(childComplexity int, code string) int
+		RestoreStudio          func(childComplexity int, code string) int
+		TransitionDemand       func(childComplexity int, code string, to string, organization *string, note *string) int
+		UpdateAlliance         func(childComplexity int, code string, input map[string]any) int
+		UpdateCase             func(childComplexity int, code string, input map[string]any) int
+		UpdateCommunity        func(childComplexity int, code string, input map[string]any) int
+		UpdateDemand           func(childComplexity int, code string, input map[string]any) int
+		UpdateGradeChange      func(childComplexity int, code string, input map[string]any) int
+		UpdateMembership       func(childComplexity int, code string, input map[string]any) int
+		UpdateMentorship       func(childComplexity int, code string, input map[string]any) int
+		UpdateOrganization     func(childComplexity int, code string, input map[string]any) int
+		UpdatePerson           func(childComplexity int, code string, input map[string]any) int
+		UpdatePosition         func(childComplexity int, code string, input map[string]any) int
+		UpdateRegion           func(childComplexity int, code string, input map[string]any) int
+		UpdateResearchTopic    func(childComplexity int, code string, input map[string]any) int
+		UpdateServiceCategory  func(childComplexity int, code string, input map[string]any) int
+		UpdateServiceEvent     func(childComplexity int, code string, input map[string]any) int
+		UpdateServiceRecord    func(childComplexity int, code string, input map[string]any) int
+		UpdateStudio           func(childComplexity int, code string, input map[string]any) int
+		UpsertAlliance         func(childComplexity int, input map[string]any) int
+		UpsertCase             func(childComplexity int, input map[string]any) int
+		UpsertCommunity        func(childComplexity int, input map[string]any) int
+		UpsertDemand           func(childComplexity int, input map[string]any) int
+		UpsertGradeChange      func(childComplexity int, input map[string]any) int
+		UpsertMembership       func(childComplexity int, input map[string]any) int
+		UpsertMentorship       func(childComplexity int, input map[string]any) int
+		UpsertOrganization     func(childComplexity int, input map[string]any) int
+		UpsertPerson           func(childComplexity int, input map[string]any) int
+		UpsertPosition         func(childComplexity int, input map[string]any) int
+		UpsertRegion           func(childComplexity int, input map[string]any) int
+		UpsertResearchTopic    func(childComplexity int, input map[string]any) int
+		UpsertServiceCategory  func(childComplexity int, input map[string]any) int
+		UpsertServiceEvent     func(childComplexity int, input map[string]any) int
+		UpsertServiceRecord    func(childComplexity int, input map[string]any) int
+		UpsertStudio           func(childComplexity int, input map[string]any) int
+	}
+
 	Organization struct {
+		ArchivedAt      func(childComplexity int) int
 		AssignedDemands func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Code            func(childComplexity int) int
 		Community       func(childComplexity int) int
@@ -394,6 +559,7 @@ type ComplexityRoot struct {
 	}
 
 	Person struct {
+		ArchivedAt    func(childComplexity int) int
 		BirthYear     func(childComplexity int) int
 		Code          func(childComplexity int) int
 		Community     func(childComplexity int) int
@@ -447,6 +613,7 @@ type ComplexityRoot struct {
 	}
 
 	Position struct {
+		ArchivedAt   func(childComplexity int) int
 		Code         func(childComplexity int) int
 		From         func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -459,37 +626,47 @@ type ComplexityRoot struct {
 	Query struct {
 		AccessLog         func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Alliance          func(childComplexity int, code string) int
-		Alliances         func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
-		Communities       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Alliances         func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
+		AuditLog          func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Changes           func(childComplexity int, after *string, types []model.EntityType, first *int, withinRegion *string) int
+		Communities       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
 		Community         func(childComplexity int, code string) int
 		Demand            func(childComplexity int, code string) int
 		DemandStats       func(childComplexity int, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) int
-		Demands           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
-		Memberships       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Demands           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
+		Memberships       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
 		MentorshipStats   func(childComplexity int, where map[string]any, groupBy []string, regionLevel *string, from *time.Time, to *time.Time, relative *string) int
-		Mentorships       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Mentorships       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
 		Node              func(childComplexity int, id string) int
 		Nodes             func(childComplexity int, ids []string) int
 		Organization      func(childComplexity int, code string) int
-		Organizations     func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
-		People            func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Organizations     func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
+		People            func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
 		Person            func(childComplexity int, code string) int
 		Region            func(childComplexity int, code string) int
-		Regions           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
-		ServiceCategories func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Regions           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
+		ServiceCategories func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
 		ServiceCategory   func(childComplexity int, code string) int
 		ServiceEvent      func(childComplexity int, code string) int
-		ServiceEvents     func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		ServiceEvents     func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
 		ServiceRecord     func(childComplexity int, code string) int
-		ServiceRecords    func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		ServiceRecords    func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
 		ServiceStats      func(childComplexity int, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) int
 		Studio            func(childComplexity int, code string) int
-		Studios           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
+		Studios           func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) int
+	}
+
+	RecordServicesPayload struct {
+		Count          func(childComplexity int) int
+		IdempotencyKey func(childComplexity int) int
+		Records        func(childComplexity int) int
+		Replayed       func(childComplexity int) int
 	}
 
 	Region struct {
 		Alliances      func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Ancestors      func(childComplexity int) int
+		ArchivedAt     func(childComplexity int) int
 		Children       func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
 		Code           func(childComplexity int) int
 		Communities    func(childComplexity int, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) int
@@ -553,21 +730,23 @@ type ComplexityRoot struct {
 	}
 
 	ResearchTopic struct {
-		Code    func(childComplexity int) int
-		ID      func(childComplexity int) int
-		Lead    func(childComplexity int) int
-		Members func(childComplexity int) int
-		Studio  func(childComplexity int) int
-		Title   func(childComplexity int) int
-		Year    func(childComplexity int) int
+		ArchivedAt func(childComplexity int) int
+		Code       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Lead       func(childComplexity int) int
+		Members    func(childComplexity int) int
+		Studio     func(childComplexity int) int
+		Title      func(childComplexity int) int
+		Year       func(childComplexity int) int
 	}
 
 	ServiceCategory struct {
-		Children func(childComplexity int) int
-		Code     func(childComplexity int) int
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
-		Parent   func(childComplexity int) int
+		ArchivedAt func(childComplexity int) int
+		Children   func(childComplexity int) int
+		Code       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Parent     func(childComplexity int) int
 	}
 
 	ServiceCategoryAggregate struct {
@@ -588,6 +767,7 @@ type ComplexityRoot struct {
 	}
 
 	ServiceEvent struct {
+		ArchivedAt            func(childComplexity int) int
 		Code                  func(childComplexity int) int
 		Community             func(childComplexity int) int
 		EndsAt                func(childComplexity int) int
@@ -627,6 +807,7 @@ type ComplexityRoot struct {
 
 	ServiceRecord struct {
 		Alliance       func(childComplexity int) int
+		ArchivedAt     func(childComplexity int) int
 		Category       func(childComplexity int) int
 		Code           func(childComplexity int) int
 		Community      func(childComplexity int) int
@@ -689,6 +870,7 @@ type ComplexityRoot struct {
 	}
 
 	Studio struct {
+		ArchivedAt     func(childComplexity int) int
 		Cases          func(childComplexity int) int
 		Code           func(childComplexity int) int
 		FoundedOn      func(childComplexity int) int
@@ -723,6 +905,12 @@ type ComplexityRoot struct {
 	StudioMinMaxFields struct {
 		FoundedOn func(childComplexity int) int
 	}
+
+	Subscription struct {
+		Changed         func(childComplexity int, types []model.EntityType, withinRegion *string) int
+		DemandChanged   func(childComplexity int, withinRegion *string) int
+		ServiceRecorded func(childComplexity int, withinRegion *string) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -741,10 +929,23 @@ type AllianceResolver interface {
 	Demands(ctx context.Context, obj *store.Alliance, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.DemandConnection, error)
 	ServiceRecords(ctx context.Context, obj *store.Alliance, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceRecordConnection, error)
 }
+type AuditEntryResolver interface {
+	ID(ctx context.Context, obj *store.AuditEntry) (string, error)
+
+	Row(ctx context.Context, obj *store.AuditEntry) (string, error)
+}
 type CaseResolver interface {
 	Studio(ctx context.Context, obj *store.Case) (*store.Studio, error)
 	Lead(ctx context.Context, obj *store.Case) (*store.Person, error)
 	Members(ctx context.Context, obj *store.Case) ([]*store.Person, error)
+}
+type ChangeResolver interface {
+	Sequence(ctx context.Context, obj *store.Change) (int, error)
+	Type(ctx context.Context, obj *store.Change) (model.EntityType, error)
+
+	Operation(ctx context.Context, obj *store.Change) (model.ChangeOperation, error)
+
+	Entity(ctx context.Context, obj *store.Change) (store.Node, error)
 }
 type CommunityResolver interface {
 	Region(ctx context.Context, obj *store.Community) (*store.Region, error)
@@ -761,6 +962,15 @@ type DemandResolver interface {
 	Category(ctx context.Context, obj *store.Demand) (*store.ServiceCategory, error)
 
 	AssignedTo(ctx context.Context, obj *store.Demand) (*store.Organization, error)
+
+	Transitions(ctx context.Context, obj *store.Demand) ([]*store.DemandTransition, error)
+}
+type DemandTransitionResolver interface {
+	From(ctx context.Context, obj *store.DemandTransition) (*string, error)
+	To(ctx context.Context, obj *store.DemandTransition) (string, error)
+
+	Actor(ctx context.Context, obj *store.DemandTransition) (string, error)
+	Organization(ctx context.Context, obj *store.DemandTransition) (*store.Organization, error)
 }
 type GradeChangeResolver interface {
 	Person(ctx context.Context, obj *store.GradeChange) (*store.Person, error)
@@ -776,6 +986,95 @@ type MentorshipResolver interface {
 	Studio(ctx context.Context, obj *store.Mentorship) (*store.Studio, error)
 	Mentor(ctx context.Context, obj *store.Mentorship) (*store.Person, error)
 	Trainee(ctx context.Context, obj *store.Mentorship) (*store.Person, error)
+}
+type MutationResolver interface {
+	CreateRegion(ctx context.Context, input map[string]any) (*store.Region, error)
+	UpdateRegion(ctx context.Context, code string, input map[string]any) (*store.Region, error)
+	UpsertRegion(ctx context.Context, input map[string]any) (*store.Region, error)
+	ArchiveRegion(ctx context.Context, code string) (*store.Region, error)
+	RestoreRegion(ctx context.Context, code string) (*store.Region, error)
+	CreateServiceCategory(ctx context.Context, input map[string]any) (*store.ServiceCategory, error)
+	UpdateServiceCategory(ctx context.Context, code string, input map[string]any) (*store.ServiceCategory, error)
+	UpsertServiceCategory(ctx context.Context, input map[string]any) (*store.ServiceCategory, error)
+	ArchiveServiceCategory(ctx context.Context, code string) (*store.ServiceCategory, error)
+	RestoreServiceCategory(ctx context.Context, code string) (*store.ServiceCategory, error)
+	CreateCommunity(ctx context.Context, input map[string]any) (*store.Community, error)
+	UpdateCommunity(ctx context.Context, code string, input map[string]any) (*store.Community, error)
+	UpsertCommunity(ctx context.Context, input map[string]any) (*store.Community, error)
+	ArchiveCommunity(ctx context.Context, code string) (*store.Community, error)
+	RestoreCommunity(ctx context.Context, code string) (*store.Community, error)
+	CreateOrganization(ctx context.Context, input map[string]any) (*store.Organization, error)
+	UpdateOrganization(ctx context.Context, code string, input map[string]any) (*store.Organization, error)
+	UpsertOrganization(ctx context.Context, input map[string]any) (*store.Organization, error)
+	ArchiveOrganization(ctx context.Context, code string) (*store.Organization, error)
+	RestoreOrganization(ctx context.Context, code string) (*store.Organization, error)
+	CreatePerson(ctx context.Context, input map[string]any) (*store.Person, error)
+	UpdatePerson(ctx context.Context, code string, input map[string]any) (*store.Person, error)
+	UpsertPerson(ctx context.Context, input map[string]any) (*store.Person, error)
+	ArchivePerson(ctx context.Context, code string) (*store.Person, error)
+	RestorePerson(ctx context.Context, code string) (*store.Person, error)
+	CreatePosition(ctx context.Context, input map[string]any) (*store.Position, error)
+	UpdatePosition(ctx context.Context, code string, input map[string]any) (*store.Position, error)
+	UpsertPosition(ctx context.Context, input map[string]any) (*store.Position, error)
+	ArchivePosition(ctx context.Context, code string) (*store.Position, error)
+	RestorePosition(ctx context.Context, code string) (*store.Position, error)
+	CreateGradeChange(ctx context.Context, input map[string]any) (*store.GradeChange, error)
+	UpdateGradeChange(ctx context.Context, code string, input map[string]any) (*store.GradeChange, error)
+	UpsertGradeChange(ctx context.Context, input map[string]any) (*store.GradeChange, error)
+	ArchiveGradeChange(ctx context.Context, code string) (*store.GradeChange, error)
+	RestoreGradeChange(ctx context.Context, code string) (*store.GradeChange, error)
+	CreateAlliance(ctx context.Context, input map[string]any) (*store.Alliance, error)
+	UpdateAlliance(ctx context.Context, code string, input map[string]any) (*store.Alliance, error)
+	UpsertAlliance(ctx context.Context, input map[string]any) (*store.Alliance, error)
+	ArchiveAlliance(ctx context.Context, code string) (*store.Alliance, error)
+	RestoreAlliance(ctx context.Context, code string) (*store.Alliance, error)
+	CreateMembership(ctx context.Context, input map[string]any) (*store.Membership, error)
+	UpdateMembership(ctx context.Context, code string, input map[string]any) (*store.Membership, error)
+	UpsertMembership(ctx context.Context, input map[string]any) (*store.Membership, error)
+	ArchiveMembership(ctx context.Context, code string) (*store.Membership, error)
+	RestoreMembership(ctx context.Context, code string) (*store.Membership, error)
+	CreateStudio(ctx context.Context, input map[string]any) (*store.Studio, error)
+	UpdateStudio(ctx context.Context, code string, input map[string]any) (*store.Studio, error)
+	UpsertStudio(ctx context.Context, input map[string]any) (*store.Studio, error)
+	ArchiveStudio(ctx context.Context, code string) (*store.Studio, error)
+	RestoreStudio(ctx context.Context, code string) (*store.Studio, error)
+	CreateMentorship(ctx context.Context, input map[string]any) (*store.Mentorship, error)
+	UpdateMentorship(ctx context.Context, code string, input map[string]any) (*store.Mentorship, error)
+	UpsertMentorship(ctx context.Context, input map[string]any) (*store.Mentorship, error)
+	ArchiveMentorship(ctx context.Context, code string) (*store.Mentorship, error)
+	RestoreMentorship(ctx context.Context, code string) (*store.Mentorship, error)
+	CreateResearchTopic(ctx context.Context, input map[string]any) (*store.ResearchTopic, error)
+	UpdateResearchTopic(ctx context.Context, code string, input map[string]any) (*store.ResearchTopic, error)
+	UpsertResearchTopic(ctx context.Context, input map[string]any) (*store.ResearchTopic, error)
+	ArchiveResearchTopic(ctx context.Context, code string) (*store.ResearchTopic, error)
+	RestoreResearchTopic(ctx context.Context, code string) (*store.ResearchTopic, error)
+	CreateCase(ctx context.Context, input map[string]any) (*store.Case, error)
+	UpdateCase(ctx context.Context, code string, input map[string]any) (*store.Case, error)
+	UpsertCase(ctx context.Context, input map[string]any) (*store.Case, error)
+	ArchiveCase(ctx context.Context, code string) (*store.Case, error)
+	RestoreCase(ctx context.Context, code string) (*store.Case, error)
+	CreateServiceEvent(ctx context.Context, input map[string]any) (*store.ServiceEvent, error)
+	UpdateServiceEvent(ctx context.Context, code string, input map[string]any) (*store.ServiceEvent, error)
+	UpsertServiceEvent(ctx context.Context, input map[string]any) (*store.ServiceEvent, error)
+	ArchiveServiceEvent(ctx context.Context, code string) (*store.ServiceEvent, error)
+	RestoreServiceEvent(ctx context.Context, code string) (*store.ServiceEvent, error)
+	CreateDemand(ctx context.Context, input map[string]any) (*store.Demand, error)
+	UpdateDemand(ctx context.Context, code string, input map[string]any) (*store.Demand, error)
+	UpsertDemand(ctx context.Context, input map[string]any) (*store.Demand, error)
+	ArchiveDemand(ctx context.Context, code string) (*store.Demand, error)
+	RestoreDemand(ctx context.Context, code string) (*store.Demand, error)
+	CreateServiceRecord(ctx context.Context, input map[string]any) (*store.ServiceRecord, error)
+	UpdateServiceRecord(ctx context.Context, code string, input map[string]any) (*store.ServiceRecord, error)
+	UpsertServiceRecord(ctx context.Context, input map[string]any) (*store.ServiceRecord, error)
+	ArchiveServiceRecord(ctx context.Context, code string) (*store.ServiceRecord, error)
+	RestoreServiceRecord(ctx context.Context, code string) (*store.ServiceRecord, error)
+	RecordServices(ctx context.Context, input []map[string]any, idempotencyKey string) (*model.RecordServicesPayload, error)
+	AssignDemand(ctx context.Context, code string, organization string, note *string) (*store.Demand, error)
+	RespondToDemand(ctx context.Context, code string, note *string) (*store.Demand, error)
+	ResolveDemand(ctx context.Context, code string, note *string) (*store.Demand, error)
+	CloseDemand(ctx context.Context, code string, note *string) (*store.Demand, error)
+	ReopenDemand(ctx context.Context, code string, note *string) (*store.Demand, error)
+	TransitionDemand(ctx context.Context, code string, to string, organization *string, note *string) (*store.Demand, error)
 }
 type OrganizationResolver interface {
 	Region(ctx context.Context, obj *store.Organization) (*store.Region, error)
@@ -818,22 +1117,24 @@ type QueryResolver interface {
 	ServiceEvent(ctx context.Context, code string) (*store.ServiceEvent, error)
 	ServiceRecord(ctx context.Context, code string) (*store.ServiceRecord, error)
 	Demand(ctx context.Context, code string) (*store.Demand, error)
-	Regions(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.RegionConnection, error)
-	Communities(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.CommunityConnection, error)
-	Organizations(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.OrganizationConnection, error)
-	Alliances(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.AllianceConnection, error)
-	Memberships(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.MembershipConnection, error)
-	People(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.PersonConnection, error)
-	Studios(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.StudioConnection, error)
-	Mentorships(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.MentorshipConnection, error)
-	ServiceCategories(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceCategoryConnection, error)
-	ServiceEvents(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceEventConnection, error)
-	ServiceRecords(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.ServiceRecordConnection, error)
-	Demands(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.DemandConnection, error)
+	Regions(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.RegionConnection, error)
+	Communities(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.CommunityConnection, error)
+	Organizations(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.OrganizationConnection, error)
+	Alliances(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.AllianceConnection, error)
+	Memberships(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.MembershipConnection, error)
+	People(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.PersonConnection, error)
+	Studios(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.StudioConnection, error)
+	Mentorships(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.MentorshipConnection, error)
+	ServiceCategories(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.ServiceCategoryConnection, error)
+	ServiceEvents(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.ServiceEventConnection, error)
+	ServiceRecords(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.ServiceRecordConnection, error)
+	Demands(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.DemandConnection, error)
 	AccessLog(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.AccessLogEntryConnection, error)
 	ServiceStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) ([]*model.ServiceStat, error)
 	DemandStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, period *string, from *time.Time, to *time.Time, relative *string) ([]*model.DemandStat, error)
 	MentorshipStats(ctx context.Context, where map[string]any, groupBy []string, regionLevel *string, from *time.Time, to *time.Time, relative *string) ([]*model.MentorshipStat, error)
+	Changes(ctx context.Context, after *string, types []model.EntityType, first *int, withinRegion *string) (*model.ChangeConnection, error)
+	AuditLog(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.AuditEntryConnection, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, obj *store.Region) (*store.Region, error)
@@ -888,6 +1189,11 @@ type StudioResolver interface {
 	Mentorships(ctx context.Context, obj *store.Studio, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.MentorshipConnection, error)
 	ResearchTopics(ctx context.Context, obj *store.Studio) ([]*store.ResearchTopic, error)
 	Cases(ctx context.Context, obj *store.Studio) ([]*store.Case, error)
+}
+type SubscriptionResolver interface {
+	ServiceRecorded(ctx context.Context, withinRegion *string) (<-chan *store.ServiceRecord, error)
+	DemandChanged(ctx context.Context, withinRegion *string) (<-chan *store.Demand, error)
+	Changed(ctx context.Context, types []model.EntityType, withinRegion *string) (<-chan *store.Change, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1002,6 +1308,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccessLogEntryEdge.Node(childComplexity), true
 
+	case "Alliance.archivedAt":
+		if e.ComplexityRoot.Alliance.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alliance.ArchivedAt(childComplexity), true
 	case "Alliance.code":
 		if e.ComplexityRoot.Alliance.Code == nil {
 			break
@@ -1136,6 +1448,136 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AllianceMinMaxFields.FoundedOn(childComplexity), true
 
+	case "AuditEntry.actor":
+		if e.ComplexityRoot.AuditEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.after":
+		if e.ComplexityRoot.AuditEntry.After == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.After(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.before":
+		if e.ComplexityRoot.AuditEntry.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Before(childComplexity), true
+	case "AuditEntry.code":
+		if e.ComplexityRoot.AuditEntry.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Code(childComplexity), true
+	case "AuditEntry.entity":
+		if e.ComplexityRoot.AuditEntry.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Entity(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.request":
+		if e.ComplexityRoot.AuditEntry.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Request(childComplexity), true
+	case "AuditEntry.role":
+		if e.ComplexityRoot.AuditEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Role(childComplexity), true
+	case "AuditEntry.row":
+		if e.ComplexityRoot.AuditEntry.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Row(childComplexity), true
+	case "AuditEntry.subject":
+		if e.ComplexityRoot.AuditEntry.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Subject(childComplexity), true
+
+	case "AuditEntryAggregate.count":
+		if e.ComplexityRoot.AuditEntryAggregate.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryAggregate.Count(childComplexity), true
+
+	case "AuditEntryConnection.aggregate":
+		if e.ComplexityRoot.AuditEntryConnection.Aggregate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Aggregate(childComplexity), true
+	case "AuditEntryConnection.edges":
+		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Edges(childComplexity), true
+	case "AuditEntryConnection.nodes":
+		if e.ComplexityRoot.AuditEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Nodes(childComplexity), true
+	case "AuditEntryConnection.pageInfo":
+		if e.ComplexityRoot.AuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.PageInfo(childComplexity), true
+	case "AuditEntryConnection.totalCount":
+		if e.ComplexityRoot.AuditEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.TotalCount(childComplexity), true
+
+	case "AuditEntryEdge.cursor":
+		if e.ComplexityRoot.AuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Cursor(childComplexity), true
+	case "AuditEntryEdge.node":
+		if e.ComplexityRoot.AuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
+
+	case "Case.archivedAt":
+		if e.ComplexityRoot.Case.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.ArchivedAt(childComplexity), true
 	case "Case.code":
 		if e.ComplexityRoot.Case.Code == nil {
 			break
@@ -1179,6 +1621,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Case.Year(childComplexity), true
 
+	case "Change.at":
+		if e.ComplexityRoot.Change.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.At(childComplexity), true
+	case "Change.code":
+		if e.ComplexityRoot.Change.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Code(childComplexity), true
+	case "Change.entity":
+		if e.ComplexityRoot.Change.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Entity(childComplexity), true
+	case "Change.operation":
+		if e.ComplexityRoot.Change.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Operation(childComplexity), true
+	case "Change.sequence":
+		if e.ComplexityRoot.Change.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Sequence(childComplexity), true
+	case "Change.type":
+		if e.ComplexityRoot.Change.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Type(childComplexity), true
+
+	case "ChangeConnection.edges":
+		if e.ComplexityRoot.ChangeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.Edges(childComplexity), true
+	case "ChangeConnection.nodes":
+		if e.ComplexityRoot.ChangeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.Nodes(childComplexity), true
+	case "ChangeConnection.pageInfo":
+		if e.ComplexityRoot.ChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.PageInfo(childComplexity), true
+
+	case "ChangeEdge.cursor":
+		if e.ComplexityRoot.ChangeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeEdge.Cursor(childComplexity), true
+	case "ChangeEdge.node":
+		if e.ComplexityRoot.ChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeEdge.Node(childComplexity), true
+
 	case "Community.alliances":
 		if e.ComplexityRoot.Community.Alliances == nil {
 			break
@@ -1190,6 +1701,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Community.Alliances(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+	case "Community.archivedAt":
+		if e.ComplexityRoot.Community.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Community.ArchivedAt(childComplexity), true
 	case "Community.code":
 		if e.ComplexityRoot.Community.Code == nil {
 			break
@@ -1408,6 +1925,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Demand.Alliance(childComplexity), true
+	case "Demand.archivedAt":
+		if e.ComplexityRoot.Demand.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Demand.ArchivedAt(childComplexity), true
 	case "Demand.assignedTo":
 		if e.ComplexityRoot.Demand.AssignedTo == nil {
 			break
@@ -1468,6 +1991,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Demand.Title(childComplexity), true
+	case "Demand.transitions":
+		if e.ComplexityRoot.Demand.Transitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Demand.Transitions(childComplexity), true
 
 	case "DemandAggregate.count":
 		if e.ComplexityRoot.DemandAggregate.Count == nil {
@@ -1654,6 +2183,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DemandStat.Status(childComplexity), true
 
+	case "DemandTransition.actor":
+		if e.ComplexityRoot.DemandTransition.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandTransition.Actor(childComplexity), true
+	case "DemandTransition.at":
+		if e.ComplexityRoot.DemandTransition.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandTransition.At(childComplexity), true
+	case "DemandTransition.from":
+		if e.ComplexityRoot.DemandTransition.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandTransition.From(childComplexity), true
+	case "DemandTransition.note":
+		if e.ComplexityRoot.DemandTransition.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandTransition.Note(childComplexity), true
+	case "DemandTransition.organization":
+		if e.ComplexityRoot.DemandTransition.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandTransition.Organization(childComplexity), true
+	case "DemandTransition.to":
+		if e.ComplexityRoot.DemandTransition.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandTransition.To(childComplexity), true
+
+	case "GradeChange.archivedAt":
+		if e.ComplexityRoot.GradeChange.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GradeChange.ArchivedAt(childComplexity), true
 	case "GradeChange.code":
 		if e.ComplexityRoot.GradeChange.Code == nil {
 			break
@@ -1703,6 +2275,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Alliance(childComplexity), true
+	case "Membership.archivedAt":
+		if e.ComplexityRoot.Membership.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.ArchivedAt(childComplexity), true
 	case "Membership.code":
 		if e.ComplexityRoot.Membership.Code == nil {
 			break
@@ -1841,6 +2419,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MentorLink.Trainee(childComplexity), true
 
+	case "Mentorship.archivedAt":
+		if e.ComplexityRoot.Mentorship.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mentorship.ArchivedAt(childComplexity), true
 	case "Mentorship.code":
 		if e.ComplexityRoot.Mentorship.Code == nil {
 			break
@@ -2071,6 +2655,970 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MentorshipSumFields.OutcomeYear(childComplexity), true
 
+	case "Mutation.archiveAlliance":
+		if e.ComplexityRoot.Mutation.ArchiveAlliance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveAlliance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveAlliance(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveCase":
+		if e.ComplexityRoot.Mutation.ArchiveCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveCase(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveCommunity":
+		if e.ComplexityRoot.Mutation.ArchiveCommunity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveCommunity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveCommunity(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveDemand":
+		if e.ComplexityRoot.Mutation.ArchiveDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveDemand(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveGradeChange":
+		if e.ComplexityRoot.Mutation.ArchiveGradeChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveGradeChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveGradeChange(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveMembership":
+		if e.ComplexityRoot.Mutation.ArchiveMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveMembership(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveMentorship":
+		if e.ComplexityRoot.Mutation.ArchiveMentorship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveMentorship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveMentorship(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveOrganization":
+		if e.ComplexityRoot.Mutation.ArchiveOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveOrganization(childComplexity, args["code"].(string)), true
+	case "Mutation.archivePerson":
+		if e.ComplexityRoot.Mutation.ArchivePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archivePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchivePerson(childComplexity, args["code"].(string)), true
+	case "Mutation.archivePosition":
+		if e.ComplexityRoot.Mutation.ArchivePosition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archivePosition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchivePosition(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveRegion":
+		if e.ComplexityRoot.Mutation.ArchiveRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveRegion(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveResearchTopic":
+		if e.ComplexityRoot.Mutation.ArchiveResearchTopic == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveResearchTopic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveResearchTopic(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveServiceCategory":
+		if e.ComplexityRoot.Mutation.ArchiveServiceCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveServiceCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveServiceCategory(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveServiceEvent":
+		if e.ComplexityRoot.Mutation.ArchiveServiceEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveServiceEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveServiceEvent(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveServiceRecord":
+		if e.ComplexityRoot.Mutation.ArchiveServiceRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveServiceRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveServiceRecord(childComplexity, args["code"].(string)), true
+	case "Mutation.archiveStudio":
+		if e.ComplexityRoot.Mutation.ArchiveStudio == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveStudio_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveStudio(childComplexity, args["code"].(string)), true
+	case "Mutation.assignDemand":
+		if e.ComplexityRoot.Mutation.AssignDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignDemand(childComplexity, args["code"].(string), args["organization"].(string), args["note"].(*string)), true
+	case "Mutation.closeDemand":
+		if e.ComplexityRoot.Mutation.CloseDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseDemand(childComplexity, args["code"].(string), args["note"].(*string)), true
+	case "Mutation.createAlliance":
+		if e.ComplexityRoot.Mutation.CreateAlliance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAlliance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAlliance(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createCase":
+		if e.ComplexityRoot.Mutation.CreateCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCase(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createCommunity":
+		if e.ComplexityRoot.Mutation.CreateCommunity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCommunity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCommunity(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createDemand":
+		if e.ComplexityRoot.Mutation.CreateDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDemand(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createGradeChange":
+		if e.ComplexityRoot.Mutation.CreateGradeChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createGradeChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateGradeChange(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createMembership":
+		if e.ComplexityRoot.Mutation.CreateMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMembership(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createMentorship":
+		if e.ComplexityRoot.Mutation.CreateMentorship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMentorship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMentorship(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createOrganization":
+		if e.ComplexityRoot.Mutation.CreateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrganization(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createPerson":
+		if e.ComplexityRoot.Mutation.CreatePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePerson(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createPosition":
+		if e.ComplexityRoot.Mutation.CreatePosition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPosition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePosition(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createRegion":
+		if e.ComplexityRoot.Mutation.CreateRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRegion(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createResearchTopic":
+		if e.ComplexityRoot.Mutation.CreateResearchTopic == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createResearchTopic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateResearchTopic(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createServiceCategory":
+		if e.ComplexityRoot.Mutation.CreateServiceCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createServiceCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateServiceCategory(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createServiceEvent":
+		if e.ComplexityRoot.Mutation.CreateServiceEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createServiceEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateServiceEvent(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createServiceRecord":
+		if e.ComplexityRoot.Mutation.CreateServiceRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createServiceRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateServiceRecord(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.createStudio":
+		if e.ComplexityRoot.Mutation.CreateStudio == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createStudio_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateStudio(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.recordServices":
+		if e.ComplexityRoot.Mutation.RecordServices == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordServices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordServices(childComplexity, args["input"].([]map[string]any), args["idempotencyKey"].(string)), true
+	case "Mutation.reopenDemand":
+		if e.ComplexityRoot.Mutation.ReopenDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenDemand(childComplexity, args["code"].(string), args["note"].(*string)), true
+	case "Mutation.resolveDemand":
+		if e.ComplexityRoot.Mutation.ResolveDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveDemand(childComplexity, args["code"].(string), args["note"].(*string)), true
+	case "Mutation.respondToDemand":
+		if e.ComplexityRoot.Mutation.RespondToDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_respondToDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RespondToDemand(childComplexity, args["code"].(string), args["note"].(*string)), true
+	case "Mutation.restoreAlliance":
+		if e.ComplexityRoot.Mutation.RestoreAlliance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreAlliance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreAlliance(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreCase":
+		if e.ComplexityRoot.Mutation.RestoreCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreCase(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreCommunity":
+		if e.ComplexityRoot.Mutation.RestoreCommunity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreCommunity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreCommunity(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreDemand":
+		if e.ComplexityRoot.Mutation.RestoreDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreDemand(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreGradeChange":
+		if e.ComplexityRoot.Mutation.RestoreGradeChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreGradeChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreGradeChange(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreMembership":
+		if e.ComplexityRoot.Mutation.RestoreMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreMembership(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreMentorship":
+		if e.ComplexityRoot.Mutation.RestoreMentorship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreMentorship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreMentorship(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreOrganization":
+		if e.ComplexityRoot.Mutation.RestoreOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreOrganization(childComplexity, args["code"].(string)), true
+	case "Mutation.restorePerson":
+		if e.ComplexityRoot.Mutation.RestorePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restorePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestorePerson(childComplexity, args["code"].(string)), true
+	case "Mutation.restorePosition":
+		if e.ComplexityRoot.Mutation.RestorePosition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restorePosition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestorePosition(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreRegion":
+		if e.ComplexityRoot.Mutation.RestoreRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreRegion(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreResearchTopic":
+		if e.ComplexityRoot.Mutation.RestoreResearchTopic == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreResearchTopic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreResearchTopic(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreServiceCategory":
+		if e.ComplexityRoot.Mutation.RestoreServiceCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreServiceCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreServiceCategory(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreServiceEvent":
+		if e.ComplexityRoot.Mutation.RestoreServiceEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreServiceEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreServiceEvent(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreServiceRecord":
+		if e.ComplexityRoot.Mutation.RestoreServiceRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreServiceRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreServiceRecord(childComplexity, args["code"].(string)), true
+	case "Mutation.restoreStudio":
+		if e.ComplexityRoot.Mutation.RestoreStudio == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreStudio_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreStudio(childComplexity, args["code"].(string)), true
+	case "Mutation.transitionDemand":
+		if e.ComplexityRoot.Mutation.TransitionDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transitionDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransitionDemand(childComplexity, args["code"].(string), args["to"].(string), args["organization"].(*string), args["note"].(*string)), true
+	case "Mutation.updateAlliance":
+		if e.ComplexityRoot.Mutation.UpdateAlliance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAlliance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAlliance(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateCase":
+		if e.ComplexityRoot.Mutation.UpdateCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCase(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateCommunity":
+		if e.ComplexityRoot.Mutation.UpdateCommunity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCommunity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCommunity(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateDemand":
+		if e.ComplexityRoot.Mutation.UpdateDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDemand(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateGradeChange":
+		if e.ComplexityRoot.Mutation.UpdateGradeChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateGradeChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateGradeChange(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateMembership":
+		if e.ComplexityRoot.Mutation.UpdateMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMembership(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateMentorship":
+		if e.ComplexityRoot.Mutation.UpdateMentorship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMentorship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMentorship(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateOrganization":
+		if e.ComplexityRoot.Mutation.UpdateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganization(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updatePerson":
+		if e.ComplexityRoot.Mutation.UpdatePerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePerson(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updatePosition":
+		if e.ComplexityRoot.Mutation.UpdatePosition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePosition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePosition(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateRegion":
+		if e.ComplexityRoot.Mutation.UpdateRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRegion(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateResearchTopic":
+		if e.ComplexityRoot.Mutation.UpdateResearchTopic == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateResearchTopic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateResearchTopic(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateServiceCategory":
+		if e.ComplexityRoot.Mutation.UpdateServiceCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateServiceCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateServiceCategory(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateServiceEvent":
+		if e.ComplexityRoot.Mutation.UpdateServiceEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateServiceEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateServiceEvent(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateServiceRecord":
+		if e.ComplexityRoot.Mutation.UpdateServiceRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateServiceRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateServiceRecord(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.updateStudio":
+		if e.ComplexityRoot.Mutation.UpdateStudio == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateStudio_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateStudio(childComplexity, args["code"].(string), args["input"].(map[string]any)), true
+	case "Mutation.upsertAlliance":
+		if e.ComplexityRoot.Mutation.UpsertAlliance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertAlliance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertAlliance(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertCase":
+		if e.ComplexityRoot.Mutation.UpsertCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertCase(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertCommunity":
+		if e.ComplexityRoot.Mutation.UpsertCommunity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertCommunity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertCommunity(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertDemand":
+		if e.ComplexityRoot.Mutation.UpsertDemand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertDemand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertDemand(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertGradeChange":
+		if e.ComplexityRoot.Mutation.UpsertGradeChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertGradeChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertGradeChange(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertMembership":
+		if e.ComplexityRoot.Mutation.UpsertMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertMembership(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertMentorship":
+		if e.ComplexityRoot.Mutation.UpsertMentorship == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertMentorship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertMentorship(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertOrganization":
+		if e.ComplexityRoot.Mutation.UpsertOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertOrganization(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertPerson":
+		if e.ComplexityRoot.Mutation.UpsertPerson == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertPerson_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertPerson(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertPosition":
+		if e.ComplexityRoot.Mutation.UpsertPosition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertPosition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertPosition(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertRegion":
+		if e.ComplexityRoot.Mutation.UpsertRegion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertRegion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertRegion(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertResearchTopic":
+		if e.ComplexityRoot.Mutation.UpsertResearchTopic == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertResearchTopic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertResearchTopic(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertServiceCategory":
+		if e.ComplexityRoot.Mutation.UpsertServiceCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertServiceCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertServiceCategory(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertServiceEvent":
+		if e.ComplexityRoot.Mutation.UpsertServiceEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertServiceEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertServiceEvent(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertServiceRecord":
+		if e.ComplexityRoot.Mutation.UpsertServiceRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertServiceRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertServiceRecord(childComplexity, args["input"].(map[string]any)), true
+	case "Mutation.upsertStudio":
+		if e.ComplexityRoot.Mutation.UpsertStudio == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertStudio_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertStudio(childComplexity, args["input"].(map[string]any)), true
+
+	case "Organization.archivedAt":
+		if e.ComplexityRoot.Organization.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.ArchivedAt(childComplexity), true
 	case "Organization.assignedDemands":
 		if e.ComplexityRoot.Organization.AssignedDemands == nil {
 			break
@@ -2242,6 +3790,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Period.Start(childComplexity), true
 
+	case "Person.archivedAt":
+		if e.ComplexityRoot.Person.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Person.ArchivedAt(childComplexity), true
 	case "Person.birthYear":
 		if e.ComplexityRoot.Person.BirthYear == nil {
 			break
@@ -2461,6 +4015,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonSumFields.BirthYear(childComplexity), true
 
+	case "Position.archivedAt":
+		if e.ComplexityRoot.Position.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Position.ArchivedAt(childComplexity), true
 	case "Position.code":
 		if e.ComplexityRoot.Position.Code == nil {
 			break
@@ -2536,7 +4096,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Alliances(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Alliances(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["after"].(*string), args["types"].([]model.EntityType), args["first"].(*int), args["withinRegion"].(*string)), true
 	case "Query.communities":
 		if e.ComplexityRoot.Query.Communities == nil {
 			break
@@ -2547,7 +4129,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Communities(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Communities(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.community":
 		if e.ComplexityRoot.Query.Community == nil {
 			break
@@ -2591,7 +4173,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Demands(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Demands(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 
 	case "Query.memberships":
 		if e.ComplexityRoot.Query.Memberships == nil {
@@ -2603,7 +4185,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Memberships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Memberships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.mentorshipStats":
 		if e.ComplexityRoot.Query.MentorshipStats == nil {
 			break
@@ -2625,7 +4207,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Mentorships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Mentorships(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2669,7 +4251,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Organizations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Organizations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.people":
 		if e.ComplexityRoot.Query.People == nil {
 			break
@@ -2680,7 +4262,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.People(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.People(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.person":
 		if e.ComplexityRoot.Query.Person == nil {
 			break
@@ -2713,7 +4295,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Regions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.serviceCategories":
 		if e.ComplexityRoot.Query.ServiceCategories == nil {
 			break
@@ -2724,7 +4306,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ServiceCategories(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.ServiceCategories(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.serviceCategory":
 		if e.ComplexityRoot.Query.ServiceCategory == nil {
 			break
@@ -2757,7 +4339,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ServiceEvents(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.ServiceEvents(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.serviceRecord":
 		if e.ComplexityRoot.Query.ServiceRecord == nil {
 			break
@@ -2779,7 +4361,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ServiceRecords(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.ServiceRecords(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
 	case "Query.serviceStats":
 		if e.ComplexityRoot.Query.ServiceStats == nil {
 			break
@@ -2812,7 +4394,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Studios(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any)), true
+		return e.ComplexityRoot.Query.Studios(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["where"].(map[string]any), args["orderBy"].([]map[string]any), args["includeArchived"].(*bool)), true
+
+	case "RecordServicesPayload.count":
+		if e.ComplexityRoot.RecordServicesPayload.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordServicesPayload.Count(childComplexity), true
+	case "RecordServicesPayload.idempotencyKey":
+		if e.ComplexityRoot.RecordServicesPayload.IdempotencyKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordServicesPayload.IdempotencyKey(childComplexity), true
+	case "RecordServicesPayload.records":
+		if e.ComplexityRoot.RecordServicesPayload.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordServicesPayload.Records(childComplexity), true
+	case "RecordServicesPayload.replayed":
+		if e.ComplexityRoot.RecordServicesPayload.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordServicesPayload.Replayed(childComplexity), true
 
 	case "Region.alliances":
 		if e.ComplexityRoot.Region.Alliances == nil {
@@ -2831,6 +4438,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Ancestors(childComplexity), true
+	case "Region.archivedAt":
+		if e.ComplexityRoot.Region.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.ArchivedAt(childComplexity), true
 	case "Region.children":
 		if e.ComplexityRoot.Region.Children == nil {
 			break
@@ -3157,6 +4770,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegionSummary.Villages(childComplexity), true
 
+	case "ResearchTopic.archivedAt":
+		if e.ComplexityRoot.ResearchTopic.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResearchTopic.ArchivedAt(childComplexity), true
 	case "ResearchTopic.code":
 		if e.ComplexityRoot.ResearchTopic.Code == nil {
 			break
@@ -3200,6 +4819,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResearchTopic.Year(childComplexity), true
 
+	case "ServiceCategory.archivedAt":
+		if e.ComplexityRoot.ServiceCategory.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceCategory.ArchivedAt(childComplexity), true
 	case "ServiceCategory.children":
 		if e.ComplexityRoot.ServiceCategory.Children == nil {
 			break
@@ -3282,6 +4907,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceCategoryEdge.Node(childComplexity), true
 
+	case "ServiceEvent.archivedAt":
+		if e.ComplexityRoot.ServiceEvent.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceEvent.ArchivedAt(childComplexity), true
 	case "ServiceEvent.code":
 		if e.ComplexityRoot.ServiceEvent.Code == nil {
 			break
@@ -3436,6 +5067,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRecord.Alliance(childComplexity), true
+	case "ServiceRecord.archivedAt":
+		if e.ComplexityRoot.ServiceRecord.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRecord.ArchivedAt(childComplexity), true
 	case "ServiceRecord.category":
 		if e.ComplexityRoot.ServiceRecord.Category == nil {
 			break
@@ -3672,6 +5309,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceStat.Resolved(childComplexity), true
 
+	case "Studio.archivedAt":
+		if e.ComplexityRoot.Studio.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Studio.ArchivedAt(childComplexity), true
 	case "Studio.cases":
 		if e.ComplexityRoot.Studio.Cases == nil {
 			break
@@ -3808,6 +5451,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StudioMinMaxFields.FoundedOn(childComplexity), true
 
+	case "Subscription.changed":
+		if e.ComplexityRoot.Subscription.Changed == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_changed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Changed(childComplexity, args["types"].([]model.EntityType), args["withinRegion"].(*string)), true
+	case "Subscription.demandChanged":
+		if e.ComplexityRoot.Subscription.DemandChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_demandChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.DemandChanged(childComplexity, args["withinRegion"].(*string)), true
+	case "Subscription.serviceRecorded":
+		if e.ComplexityRoot.Subscription.ServiceRecorded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_serviceRecorded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ServiceRecorded(childComplexity, args["withinRegion"].(*string)), true
+
 	}
 	return 0, false
 }
@@ -3819,45 +5496,79 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AccessLogEntryOrder", ec.unmarshalInputAccessLogEntryOrder),
 			graphql.NewInputUnmarshaler("AccessLogEntryWhere", ec.unmarshalInputAccessLogEntryWhere),
+			graphql.NewInputUnmarshaler("AllianceInput", ec.unmarshalInputAllianceInput),
 			graphql.NewInputUnmarshaler("AllianceOrder", ec.unmarshalInputAllianceOrder),
+			graphql.NewInputUnmarshaler("AlliancePatch", ec.unmarshalInputAlliancePatch),
 			graphql.NewInputUnmarshaler("AllianceWhere", ec.unmarshalInputAllianceWhere),
+			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
+			graphql.NewInputUnmarshaler("AuditEntryWhere", ec.unmarshalInputAuditEntryWhere),
 			graphql.NewInputUnmarshaler("BooleanFilter", ec.unmarshalInputBooleanFilter),
+			graphql.NewInputUnmarshaler("CaseInput", ec.unmarshalInputCaseInput),
+			graphql.NewInputUnmarshaler("CasePatch", ec.unmarshalInputCasePatch),
+			graphql.NewInputUnmarshaler("CommunityInput", ec.unmarshalInputCommunityInput),
 			graphql.NewInputUnmarshaler("CommunityKindFilter", ec.unmarshalInputCommunityKindFilter),
 			graphql.NewInputUnmarshaler("CommunityOrder", ec.unmarshalInputCommunityOrder),
+			graphql.NewInputUnmarshaler("CommunityPatch", ec.unmarshalInputCommunityPatch),
 			graphql.NewInputUnmarshaler("CommunityWhere", ec.unmarshalInputCommunityWhere),
 			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
+			graphql.NewInputUnmarshaler("DemandInput", ec.unmarshalInputDemandInput),
 			graphql.NewInputUnmarshaler("DemandOrder", ec.unmarshalInputDemandOrder),
+			graphql.NewInputUnmarshaler("DemandPatch", ec.unmarshalInputDemandPatch),
 			graphql.NewInputUnmarshaler("DemandStatusFilter", ec.unmarshalInputDemandStatusFilter),
 			graphql.NewInputUnmarshaler("DemandWhere", ec.unmarshalInputDemandWhere),
 			graphql.NewInputUnmarshaler("FloatFilter", ec.unmarshalInputFloatFilter),
 			graphql.NewInputUnmarshaler("GenderFilter", ec.unmarshalInputGenderFilter),
+			graphql.NewInputUnmarshaler("GradeChangeInput", ec.unmarshalInputGradeChangeInput),
+			graphql.NewInputUnmarshaler("GradeChangePatch", ec.unmarshalInputGradeChangePatch),
 			graphql.NewInputUnmarshaler("GradeChangeWhere", ec.unmarshalInputGradeChangeWhere),
 			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
+			graphql.NewInputUnmarshaler("MembershipInput", ec.unmarshalInputMembershipInput),
 			graphql.NewInputUnmarshaler("MembershipOrder", ec.unmarshalInputMembershipOrder),
+			graphql.NewInputUnmarshaler("MembershipPatch", ec.unmarshalInputMembershipPatch),
 			graphql.NewInputUnmarshaler("MembershipWhere", ec.unmarshalInputMembershipWhere),
+			graphql.NewInputUnmarshaler("MentorshipInput", ec.unmarshalInputMentorshipInput),
 			graphql.NewInputUnmarshaler("MentorshipOrder", ec.unmarshalInputMentorshipOrder),
 			graphql.NewInputUnmarshaler("MentorshipOutcomeFilter", ec.unmarshalInputMentorshipOutcomeFilter),
+			graphql.NewInputUnmarshaler("MentorshipPatch", ec.unmarshalInputMentorshipPatch),
 			graphql.NewInputUnmarshaler("MentorshipWhere", ec.unmarshalInputMentorshipWhere),
+			graphql.NewInputUnmarshaler("OrganizationInput", ec.unmarshalInputOrganizationInput),
 			graphql.NewInputUnmarshaler("OrganizationKindFilter", ec.unmarshalInputOrganizationKindFilter),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
+			graphql.NewInputUnmarshaler("OrganizationPatch", ec.unmarshalInputOrganizationPatch),
 			graphql.NewInputUnmarshaler("OrganizationWhere", ec.unmarshalInputOrganizationWhere),
+			graphql.NewInputUnmarshaler("PersonInput", ec.unmarshalInputPersonInput),
 			graphql.NewInputUnmarshaler("PersonOrder", ec.unmarshalInputPersonOrder),
+			graphql.NewInputUnmarshaler("PersonPatch", ec.unmarshalInputPersonPatch),
 			graphql.NewInputUnmarshaler("PersonWhere", ec.unmarshalInputPersonWhere),
+			graphql.NewInputUnmarshaler("PositionInput", ec.unmarshalInputPositionInput),
+			graphql.NewInputUnmarshaler("PositionPatch", ec.unmarshalInputPositionPatch),
 			graphql.NewInputUnmarshaler("PositionWhere", ec.unmarshalInputPositionWhere),
+			graphql.NewInputUnmarshaler("RegionInput", ec.unmarshalInputRegionInput),
 			graphql.NewInputUnmarshaler("RegionLevelFilter", ec.unmarshalInputRegionLevelFilter),
 			graphql.NewInputUnmarshaler("RegionOrder", ec.unmarshalInputRegionOrder),
+			graphql.NewInputUnmarshaler("RegionPatch", ec.unmarshalInputRegionPatch),
 			graphql.NewInputUnmarshaler("RegionWhere", ec.unmarshalInputRegionWhere),
+			graphql.NewInputUnmarshaler("ResearchTopicInput", ec.unmarshalInputResearchTopicInput),
+			graphql.NewInputUnmarshaler("ResearchTopicPatch", ec.unmarshalInputResearchTopicPatch),
 			graphql.NewInputUnmarshaler("RoleListFilter", ec.unmarshalInputRoleListFilter),
+			graphql.NewInputUnmarshaler("ServiceCategoryInput", ec.unmarshalInputServiceCategoryInput),
 			graphql.NewInputUnmarshaler("ServiceCategoryOrder", ec.unmarshalInputServiceCategoryOrder),
+			graphql.NewInputUnmarshaler("ServiceCategoryPatch", ec.unmarshalInputServiceCategoryPatch),
 			graphql.NewInputUnmarshaler("ServiceCategoryWhere", ec.unmarshalInputServiceCategoryWhere),
+			graphql.NewInputUnmarshaler("ServiceEventInput", ec.unmarshalInputServiceEventInput),
 			graphql.NewInputUnmarshaler("ServiceEventKindFilter", ec.unmarshalInputServiceEventKindFilter),
 			graphql.NewInputUnmarshaler("ServiceEventOrder", ec.unmarshalInputServiceEventOrder),
+			graphql.NewInputUnmarshaler("ServiceEventPatch", ec.unmarshalInputServiceEventPatch),
 			graphql.NewInputUnmarshaler("ServiceEventWhere", ec.unmarshalInputServiceEventWhere),
+			graphql.NewInputUnmarshaler("ServiceRecordInput", ec.unmarshalInputServiceRecordInput),
 			graphql.NewInputUnmarshaler("ServiceRecordOrder", ec.unmarshalInputServiceRecordOrder),
+			graphql.NewInputUnmarshaler("ServiceRecordPatch", ec.unmarshalInputServiceRecordPatch),
 			graphql.NewInputUnmarshaler("ServiceRecordWhere", ec.unmarshalInputServiceRecordWhere),
 			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("StudioInput", ec.unmarshalInputStudioInput),
 			graphql.NewInputUnmarshaler("StudioOrder", ec.unmarshalInputStudioOrder),
+			graphql.NewInputUnmarshaler("StudioPatch", ec.unmarshalInputStudioPatch),
 			graphql.NewInputUnmarshaler("StudioWhere", ec.unmarshalInputStudioWhere),
 			graphql.NewInputUnmarshaler("TimeFilter", ec.unmarshalInputTimeFilter),
 		)
@@ -3894,6 +5605,38 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -4241,6 +5984,513 @@ input IDFilter {
   in: [ID!]
 }
 `, BuiltIn: false},
+	{Name: "../schema/mutation.graphqls", Input: `# Writes: one create / update / upsert / archive / restore per entity type.
+# Inputs take the import format's fields under the same names, relations by
+# code, and go through the import's validation (package ingest): a value the
+# import refuses, a mutation refuses, with the same reason, as BAD_USER_INPUT
+# whose path ends in the input field. Every mutation is one transaction that
+# also writes the audit trail, the change feed and the roll-ups.
+#
+# Generated once by tools/genschema.py from the import format's field table;
+# edit both together.
+
+"A Region as the import format gives it: relations by code."
+input RegionInput {
+  code: String!
+  name: String!
+  level: RegionLevel!
+  parent: String
+  timeZone: String
+}
+
+"Fields of a Region to change: an absent field keeps its value, null clears it."
+input RegionPatch {
+  name: String
+  level: RegionLevel
+  parent: String
+  timeZone: String
+}
+
+"A ServiceCategory as the import format gives it: relations by code."
+input ServiceCategoryInput {
+  code: String!
+  name: String!
+  parent: String
+}
+
+"Fields of a ServiceCategory to change: an absent field keeps its value, null clears it."
+input ServiceCategoryPatch {
+  name: String
+  parent: String
+}
+
+"A Community as the import format gives it: relations by code."
+input CommunityInput {
+  code: String!
+  name: String!
+  kind: CommunityKind!
+  region: String!
+  population: Int
+  households: Int
+}
+
+"Fields of a Community to change: an absent field keeps its value, null clears it."
+input CommunityPatch {
+  name: String
+  kind: CommunityKind
+  region: String
+  population: Int
+  households: Int
+}
+
+"A Organization as the import format gives it: relations by code."
+input OrganizationInput {
+  code: String!
+  name: String!
+  kind: OrganizationKind!
+  region: String
+  community: String
+  parent: String
+}
+
+"Fields of a Organization to change: an absent field keeps its value, null clears it."
+input OrganizationPatch {
+  name: String
+  kind: OrganizationKind
+  region: String
+  community: String
+  parent: String
+}
+
+"A Person as the import format gives it: relations by code."
+input PersonInput {
+  code: String!
+  name: String!
+  gender: Gender
+  birthYear: Int
+  phone: String
+  community: String
+  organization: String
+  partyMember: Boolean
+  roles: [Role!]
+}
+
+"Fields of a Person to change: an absent field keeps its value, null clears it."
+input PersonPatch {
+  name: String
+  gender: Gender
+  birthYear: Int
+  phone: String
+  community: String
+  organization: String
+  partyMember: Boolean
+  roles: [Role!]
+}
+
+"A Position as the import format gives it: relations by code."
+input PositionInput {
+  "Derived from the fields the import derives it from when absent."
+  code: String
+  person: String!
+  organization: String
+  title: String!
+  from: Date
+  to: Date
+}
+
+"Fields of a Position to change: an absent field keeps its value, null clears it."
+input PositionPatch {
+  person: String
+  organization: String
+  title: String
+  from: Date
+  to: Date
+}
+
+"A GradeChange as the import format gives it: relations by code."
+input GradeChangeInput {
+  "Derived from the fields the import derives it from when absent."
+  code: String
+  person: String!
+  tier: Int!
+  step: Int!
+  effectiveOn: Date!
+}
+
+"Fields of a GradeChange to change: an absent field keeps its value, null clears it."
+input GradeChangePatch {
+  person: String
+  tier: Int
+  step: Int
+  effectiveOn: Date
+}
+
+"A Alliance as the import format gives it: relations by code."
+input AllianceInput {
+  code: String!
+  name: String!
+  leadCommunity: String
+  foundedOn: Date
+}
+
+"Fields of a Alliance to change: an absent field keeps its value, null clears it."
+input AlliancePatch {
+  name: String
+  leadCommunity: String
+  foundedOn: Date
+}
+
+"A Membership as the import format gives it: relations by code."
+input MembershipInput {
+  "Derived from the fields the import derives it from when absent."
+  code: String
+  alliance: String!
+  organization: String!
+  signedOn: Date
+  leftOn: Date
+  commitments: [String!]
+}
+
+"Fields of a Membership to change: an absent field keeps its value, null clears it."
+input MembershipPatch {
+  alliance: String
+  organization: String
+  signedOn: Date
+  leftOn: Date
+  commitments: [String!]
+}
+
+"A Studio as the import format gives it: relations by code."
+input StudioInput {
+  code: String!
+  name: String!
+  region: String
+  leadMentor: String
+  theoryExpert: String
+  foundedOn: Date
+}
+
+"Fields of a Studio to change: an absent field keeps its value, null clears it."
+input StudioPatch {
+  name: String
+  region: String
+  leadMentor: String
+  theoryExpert: String
+  foundedOn: Date
+}
+
+"A Mentorship as the import format gives it: relations by code."
+input MentorshipInput {
+  "Derived from the fields the import derives it from when absent."
+  code: String
+  studio: String!
+  mentor: String
+  trainee: String!
+  cohortYear: Int
+  startedOn: Date
+  endedOn: Date
+  outcome: MentorshipOutcome
+  outcomeYear: Int
+}
+
+"Fields of a Mentorship to change: an absent field keeps its value, null clears it."
+input MentorshipPatch {
+  studio: String
+  mentor: String
+  trainee: String
+  cohortYear: Int
+  startedOn: Date
+  endedOn: Date
+  outcome: MentorshipOutcome
+  outcomeYear: Int
+}
+
+"A ResearchTopic as the import format gives it: relations by code."
+input ResearchTopicInput {
+  "Derived from the fields the import derives it from when absent."
+  code: String
+  studio: String!
+  lead: String
+  members: [String!]
+  title: String!
+  year: Int
+}
+
+"Fields of a ResearchTopic to change: an absent field keeps its value, null clears it."
+input ResearchTopicPatch {
+  studio: String
+  lead: String
+  members: [String!]
+  title: String
+  year: Int
+}
+
+"A Case as the import format gives it: relations by code."
+input CaseInput {
+  "Derived from the fields the import derives it from when absent."
+  code: String
+  studio: String!
+  lead: String
+  members: [String!]
+  title: String!
+  year: Int
+}
+
+"Fields of a Case to change: an absent field keeps its value, null clears it."
+input CasePatch {
+  studio: String
+  lead: String
+  members: [String!]
+  title: String
+  year: Int
+}
+
+"A ServiceEvent as the import format gives it: relations by code."
+input ServiceEventInput {
+  code: String!
+  kind: ServiceEventKind!
+  title: String!
+  community: String
+  organizer: String
+  organizerOrganization: String
+  organizerAlliance: String
+  startsAt: Time
+  endsAt: Time
+}
+
+"Fields of a ServiceEvent to change: an absent field keeps its value, null clears it."
+input ServiceEventPatch {
+  kind: ServiceEventKind
+  title: String
+  community: String
+  organizer: String
+  organizerOrganization: String
+  organizerAlliance: String
+  startsAt: Time
+  endsAt: Time
+}
+
+"A Demand as the import format gives it: relations by code."
+input DemandInput {
+  code: String!
+  community: String!
+  alliance: String
+  category: String
+  title: String!
+  raisedAt: Time!
+  status: DemandStatus!
+  assignedTo: String
+  respondedAt: Time
+  resolvedAt: Time
+}
+
+"Fields of a Demand to change: an absent field keeps its value, null clears it."
+input DemandPatch {
+  community: String
+  alliance: String
+  category: String
+  title: String
+  raisedAt: Time
+  status: DemandStatus
+  assignedTo: String
+  respondedAt: Time
+  resolvedAt: Time
+}
+
+"A ServiceRecord as the import format gives it: relations by code."
+input ServiceRecordInput {
+  code: String!
+  community: String!
+  category: String
+  occurredAt: Time!
+  peopleServed: Int
+  resolved: Boolean
+  provider: String
+  providerPerson: String
+  recipient: String
+  event: String
+  alliance: String
+  demand: String
+}
+
+"Fields of a ServiceRecord to change: an absent field keeps its value, null clears it."
+input ServiceRecordPatch {
+  community: String
+  category: String
+  occurredAt: Time
+  peopleServed: Int
+  resolved: Boolean
+  provider: String
+  providerPerson: String
+  recipient: String
+  event: String
+  alliance: String
+  demand: String
+}
+
+type Mutation {
+  "Creates a Region; CONFLICT when its code exists (archived or not)."
+  createRegion(input: RegionInput!): Region!
+  "Changes the given fields of the live Region with this code; NOT_FOUND when there is none."
+  updateRegion(code: String!, input: RegionPatch!): Region!
+  "Creates the Region, or replaces every field of the one with this code, as an import line does."
+  upsertRegion(input: RegionInput!): Region!
+  "Archives the Region: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveRegion(code: String!): Region!
+  "Brings an archived Region back."
+  restoreRegion(code: String!): Region!
+  "Creates a ServiceCategory; CONFLICT when its code exists (archived or not)."
+  createServiceCategory(input: ServiceCategoryInput!): ServiceCategory!
+  "Changes the given fields of the live ServiceCategory with this code; NOT_FOUND when there is none."
+  updateServiceCategory(code: String!, input: ServiceCategoryPatch!): ServiceCategory!
+  "Creates the ServiceCategory, or replaces every field of the one with this code, as an import line does."
+  upsertServiceCategory(input: ServiceCategoryInput!): ServiceCategory!
+  "Archives the ServiceCategory: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveServiceCategory(code: String!): ServiceCategory!
+  "Brings an archived ServiceCategory back."
+  restoreServiceCategory(code: String!): ServiceCategory!
+  "Creates a Community; CONFLICT when its code exists (archived or not)."
+  createCommunity(input: CommunityInput!): Community!
+  "Changes the given fields of the live Community with this code; NOT_FOUND when there is none."
+  updateCommunity(code: String!, input: CommunityPatch!): Community!
+  "Creates the Community, or replaces every field of the one with this code, as an import line does."
+  upsertCommunity(input: CommunityInput!): Community!
+  "Archives the Community: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveCommunity(code: String!): Community!
+  "Brings an archived Community back."
+  restoreCommunity(code: String!): Community!
+  "Creates a Organization; CONFLICT when its code exists (archived or not)."
+  createOrganization(input: OrganizationInput!): Organization!
+  "Changes the given fields of the live Organization with this code; NOT_FOUND when there is none."
+  updateOrganization(code: String!, input: OrganizationPatch!): Organization!
+  "Creates the Organization, or replaces every field of the one with this code, as an import line does."
+  upsertOrganization(input: OrganizationInput!): Organization!
+  "Archives the Organization: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveOrganization(code: String!): Organization!
+  "Brings an archived Organization back."
+  restoreOrganization(code: String!): Organization!
+  "Creates a Person; CONFLICT when its code exists (archived or not)."
+  createPerson(input: PersonInput!): Person!
+  "Changes the given fields of the live Person with this code; NOT_FOUND when there is none."
+  updatePerson(code: String!, input: PersonPatch!): Person!
+  "Creates the Person, or replaces every field of the one with this code, as an import line does."
+  upsertPerson(input: PersonInput!): Person!
+  "Archives the Person: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archivePerson(code: String!): Person!
+  "Brings an archived Person back."
+  restorePerson(code: String!): Person!
+  "Creates a Position; CONFLICT when its code exists (archived or not)."
+  createPosition(input: PositionInput!): Position!
+  "Changes the given fields of the live Position with this code; NOT_FOUND when there is none."
+  updatePosition(code: String!, input: PositionPatch!): Position!
+  "Creates the Position, or replaces every field of the one with this code, as an import line does."
+  upsertPosition(input: PositionInput!): Position!
+  "Archives the Position: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archivePosition(code: String!): Position!
+  "Brings an archived Position back."
+  restorePosition(code: String!): Position!
+  "Creates a GradeChange; CONFLICT when its code exists (archived or not)."
+  createGradeChange(input: GradeChangeInput!): GradeChange!
+  "Changes the given fields of the live GradeChange with this code; NOT_FOUND when there is none."
+  updateGradeChange(code: String!, input: GradeChangePatch!): GradeChange!
+  "Creates the GradeChange, or replaces every field of the one with this code, as an import line does."
+  upsertGradeChange(input: GradeChangeInput!): GradeChange!
+  "Archives the GradeChange: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveGradeChange(code: String!): GradeChange!
+  "Brings an archived GradeChange back."
+  restoreGradeChange(code: String!): GradeChange!
+  "Creates a Alliance; CONFLICT when its code exists (archived or not)."
+  createAlliance(input: AllianceInput!): Alliance!
+  "Changes the given fields of the live Alliance with this code; NOT_FOUND when there is none."
+  updateAlliance(code: String!, input: AlliancePatch!): Alliance!
+  "Creates the Alliance, or replaces every field of the one with this code, as an import line does."
+  upsertAlliance(input: AllianceInput!): Alliance!
+  "Archives the Alliance: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveAlliance(code: String!): Alliance!
+  "Brings an archived Alliance back."
+  restoreAlliance(code: String!): Alliance!
+  "Creates a Membership; CONFLICT when its code exists (archived or not)."
+  createMembership(input: MembershipInput!): Membership!
+  "Changes the given fields of the live Membership with this code; NOT_FOUND when there is none."
+  updateMembership(code: String!, input: MembershipPatch!): Membership!
+  "Creates the Membership, or replaces every field of the one with this code, as an import line does."
+  upsertMembership(input: MembershipInput!): Membership!
+  "Archives the Membership: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveMembership(code: String!): Membership!
+  "Brings an archived Membership back."
+  restoreMembership(code: String!): Membership!
+  "Creates a Studio; CONFLICT when its code exists (archived or not)."
+  createStudio(input: StudioInput!): Studio!
+  "Changes the given fields of the live Studio with this code; NOT_FOUND when there is none."
+  updateStudio(code: String!, input: StudioPatch!): Studio!
+  "Creates the Studio, or replaces every field of the one with this code, as an import line does."
+  upsertStudio(input: StudioInput!): Studio!
+  "Archives the Studio: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveStudio(code: String!): Studio!
+  "Brings an archived Studio back."
+  restoreStudio(code: String!): Studio!
+  "Creates a Mentorship; CONFLICT when its code exists (archived or not)."
+  createMentorship(input: MentorshipInput!): Mentorship!
+  "Changes the given fields of the live Mentorship with this code; NOT_FOUND when there is none."
+  updateMentorship(code: String!, input: MentorshipPatch!): Mentorship!
+  "Creates the Mentorship, or replaces every field of the one with this code, as an import line does."
+  upsertMentorship(input: MentorshipInput!): Mentorship!
+  "Archives the Mentorship: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveMentorship(code: String!): Mentorship!
+  "Brings an archived Mentorship back."
+  restoreMentorship(code: String!): Mentorship!
+  "Creates a ResearchTopic; CONFLICT when its code exists (archived or not)."
+  createResearchTopic(input: ResearchTopicInput!): ResearchTopic!
+  "Changes the given fields of the live ResearchTopic with this code; NOT_FOUND when there is none."
+  updateResearchTopic(code: String!, input: ResearchTopicPatch!): ResearchTopic!
+  "Creates the ResearchTopic, or replaces every field of the one with this code, as an import line does."
+  upsertResearchTopic(input: ResearchTopicInput!): ResearchTopic!
+  "Archives the ResearchTopic: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveResearchTopic(code: String!): ResearchTopic!
+  "Brings an archived ResearchTopic back."
+  restoreResearchTopic(code: String!): ResearchTopic!
+  "Creates a Case; CONFLICT when its code exists (archived or not)."
+  createCase(input: CaseInput!): Case!
+  "Changes the given fields of the live Case with this code; NOT_FOUND when there is none."
+  updateCase(code: String!, input: CasePatch!): Case!
+  "Creates the Case, or replaces every field of the one with this code, as an import line does."
+  upsertCase(input: CaseInput!): Case!
+  "Archives the Case: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveCase(code: String!): Case!
+  "Brings an archived Case back."
+  restoreCase(code: String!): Case!
+  "Creates a ServiceEvent; CONFLICT when its code exists (archived or not)."
+  createServiceEvent(input: ServiceEventInput!): ServiceEvent!
+  "Changes the given fields of the live ServiceEvent with this code; NOT_FOUND when there is none."
+  updateServiceEvent(code: String!, input: ServiceEventPatch!): ServiceEvent!
+  "Creates the ServiceEvent, or replaces every field of the one with this code, as an import line does."
+  upsertServiceEvent(input: ServiceEventInput!): ServiceEvent!
+  "Archives the ServiceEvent: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveServiceEvent(code: String!): ServiceEvent!
+  "Brings an archived ServiceEvent back."
+  restoreServiceEvent(code: String!): ServiceEvent!
+  "Creates a Demand; CONFLICT when its code exists (archived or not)."
+  createDemand(input: DemandInput!): Demand!
+  "Changes the given fields of the live Demand with this code; NOT_FOUND when there is none."
+  updateDemand(code: String!, input: DemandPatch!): Demand!
+  "Creates the Demand, or replaces every field of the one with this code, as an import line does."
+  upsertDemand(input: DemandInput!): Demand!
+  "Archives the Demand: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveDemand(code: String!): Demand!
+  "Brings an archived Demand back."
+  restoreDemand(code: String!): Demand!
+  "Creates a ServiceRecord; CONFLICT when its code exists (archived or not)."
+  createServiceRecord(input: ServiceRecordInput!): ServiceRecord!
+  "Changes the given fields of the live ServiceRecord with this code; NOT_FOUND when there is none."
+  updateServiceRecord(code: String!, input: ServiceRecordPatch!): ServiceRecord!
+  "Creates the ServiceRecord, or replaces every field of the one with this code, as an import line does."
+  upsertServiceRecord(input: ServiceRecordInput!): ServiceRecord!
+  "Archives the ServiceRecord: it vanishes from queries and statistics; CONFLICT while live rows refer to it."
+  archiveServiceRecord(code: String!): ServiceRecord!
+  "Brings an archived ServiceRecord back."
+  restoreServiceRecord(code: String!): ServiceRecord!
+}
+`, BuiltIn: false},
 	{Name: "../schema/organization.graphqls", Input: `# Units, the party-building alliances they join, and their memberships.
 
 enum OrganizationKind {
@@ -4264,6 +6514,8 @@ input OrganizationKindFilter {
 "Any unit: party committee or branch, government agency, public institution, enterprise, social organisation, merchant."
 type Organization implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   name: String!
   kind: OrganizationKind!
@@ -4332,6 +6584,8 @@ type OrganizationAggregate {
 "A party-building alliance (党建联盟) led by a community."
 type Alliance implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   name: String!
   foundedOn: Date
@@ -4396,6 +6650,8 @@ type AllianceMinMaxFields {
 "An organization's co-building agreement (共驻共建协议) with an alliance."
 type Membership implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   alliance: Alliance!
   "Null when the organization is outside what the caller may see."
@@ -4495,6 +6751,8 @@ input RoleListFilter {
 "Anyone the data names. name, phone and birthYear are personal data."
 type Person implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   name: String!
   gender: Gender
@@ -4595,6 +6853,8 @@ type PersonMinMaxFields {
 "A person's post in an organization over time."
 type Position implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   person: Person!
   organization: Organization
@@ -4606,6 +6866,8 @@ type Position implements Node {
 "A professional worker's grade (tier and step) from a date on."
 type GradeChange implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   person: Person!
   "The grade as text, tier-step (e.g. 2-3)."
@@ -4669,18 +6931,18 @@ type Query {
   serviceRecord(code: String!): ServiceRecord
   demand(code: String!): Demand
 
-  regions(first: Int, after: String, last: Int, before: String, where: RegionWhere, orderBy: [RegionOrder!]): RegionConnection!
-  communities(first: Int, after: String, last: Int, before: String, where: CommunityWhere, orderBy: [CommunityOrder!]): CommunityConnection!
-  organizations(first: Int, after: String, last: Int, before: String, where: OrganizationWhere, orderBy: [OrganizationOrder!]): OrganizationConnection!
-  alliances(first: Int, after: String, last: Int, before: String, where: AllianceWhere, orderBy: [AllianceOrder!]): AllianceConnection!
-  memberships(first: Int, after: String, last: Int, before: String, where: MembershipWhere, orderBy: [MembershipOrder!]): MembershipConnection!
-  people(first: Int, after: String, last: Int, before: String, where: PersonWhere, orderBy: [PersonOrder!]): PersonConnection!
-  studios(first: Int, after: String, last: Int, before: String, where: StudioWhere, orderBy: [StudioOrder!]): StudioConnection!
-  mentorships(first: Int, after: String, last: Int, before: String, where: MentorshipWhere, orderBy: [MentorshipOrder!]): MentorshipConnection!
-  serviceCategories(first: Int, after: String, last: Int, before: String, where: ServiceCategoryWhere, orderBy: [ServiceCategoryOrder!]): ServiceCategoryConnection!
-  serviceEvents(first: Int, after: String, last: Int, before: String, where: ServiceEventWhere, orderBy: [ServiceEventOrder!]): ServiceEventConnection!
-  serviceRecords(first: Int, after: String, last: Int, before: String, where: ServiceRecordWhere, orderBy: [ServiceRecordOrder!]): ServiceRecordConnection!
-  demands(first: Int, after: String, last: Int, before: String, where: DemandWhere, orderBy: [DemandOrder!]): DemandConnection!
+  regions(first: Int, after: String, last: Int, before: String, where: RegionWhere, orderBy: [RegionOrder!], includeArchived: Boolean = false): RegionConnection!
+  communities(first: Int, after: String, last: Int, before: String, where: CommunityWhere, orderBy: [CommunityOrder!], includeArchived: Boolean = false): CommunityConnection!
+  organizations(first: Int, after: String, last: Int, before: String, where: OrganizationWhere, orderBy: [OrganizationOrder!], includeArchived: Boolean = false): OrganizationConnection!
+  alliances(first: Int, after: String, last: Int, before: String, where: AllianceWhere, orderBy: [AllianceOrder!], includeArchived: Boolean = false): AllianceConnection!
+  memberships(first: Int, after: String, last: Int, before: String, where: MembershipWhere, orderBy: [MembershipOrder!], includeArchived: Boolean = false): MembershipConnection!
+  people(first: Int, after: String, last: Int, before: String, where: PersonWhere, orderBy: [PersonOrder!], includeArchived: Boolean = false): PersonConnection!
+  studios(first: Int, after: String, last: Int, before: String, where: StudioWhere, orderBy: [StudioOrder!], includeArchived: Boolean = false): StudioConnection!
+  mentorships(first: Int, after: String, last: Int, before: String, where: MentorshipWhere, orderBy: [MentorshipOrder!], includeArchived: Boolean = false): MentorshipConnection!
+  serviceCategories(first: Int, after: String, last: Int, before: String, where: ServiceCategoryWhere, orderBy: [ServiceCategoryOrder!], includeArchived: Boolean = false): ServiceCategoryConnection!
+  serviceEvents(first: Int, after: String, last: Int, before: String, where: ServiceEventWhere, orderBy: [ServiceEventOrder!], includeArchived: Boolean = false): ServiceEventConnection!
+  serviceRecords(first: Int, after: String, last: Int, before: String, where: ServiceRecordWhere, orderBy: [ServiceRecordOrder!], includeArchived: Boolean = false): ServiceRecordConnection!
+  demands(first: Int, after: String, last: Int, before: String, where: DemandWhere, orderBy: [DemandOrder!], includeArchived: Boolean = false): DemandConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/region.graphqls", Input: `# The administrative tree and the communities that hang from it.
@@ -4702,6 +6964,8 @@ input RegionLevelFilter {
 "A node of the administrative tree: province, city, district, street (街道 or 乡镇)."
 type Region implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   "Official administrative division code."
   code: String!
   name: String!
@@ -4790,6 +7054,8 @@ input CommunityKindFilter {
 "Where people live: an urban community (社区) or an administrative village (村)."
 type Community implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   name: String!
   kind: CommunityKind!
@@ -4883,6 +7149,8 @@ type CommunityMinMaxFields {
 "A kind of service; categories form a small tree."
 type ServiceCategory implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   name: String!
   parent: ServiceCategory
@@ -4950,6 +7218,8 @@ union Organizer = Organization | Alliance
 "One session of service work: a service market, home-visit round, lecture, training, camp or coordination meeting."
 type ServiceEvent implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   kind: ServiceEventKind!
   title: String!
@@ -5021,6 +7291,8 @@ type ServiceEventMinMaxFields {
 "One service delivered. recipient is personal data."
 type ServiceRecord implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   "Null when it lies outside what the caller may see."
   community: Community
@@ -5111,6 +7383,8 @@ enum DemandStatus {
   IN_PROGRESS
   RESOLVED
   CLOSED
+  "Resolved or closed, then found wanting: back in the workflow."
+  REOPENED
 }
 
 input DemandStatusFilter {
@@ -5123,6 +7397,8 @@ input DemandStatusFilter {
 "A need collected from residents (需求) and the response to it."
 type Demand implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   "Null when it lies outside what the caller may see."
   community: Community
@@ -5216,6 +7492,8 @@ input MentorshipOutcomeFilter {
 "A training studio (优秀社区党委书记培养工作室) of a street."
 type Studio implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   name: String!
   "The studio's street."
@@ -5281,6 +7559,8 @@ type StudioMinMaxFields {
 "One trainee in one studio cohort, and what became of them."
 type Mentorship implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   studio: Studio!
   mentor: Person
@@ -5366,6 +7646,8 @@ type MentorshipMinMaxFields {
 "A studio's micro-reform research topic (微改革课题)."
 type ResearchTopic implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   studio: Studio!
   lead: Person
@@ -5377,12 +7659,211 @@ type ResearchTopic implements Node {
 "A typical case (典型案例) a studio wrote up."
 type Case implements Node {
   id: ID!
+  "When the row was archived; null while it is live (archived rows appear only where a query asks for them)."
+  archivedAt: Time
   code: String!
   studio: Studio!
   lead: Person
   members: [Person!]!
   title: String!
   year: Int
+}
+`, BuiltIn: false},
+	{Name: "../schema/writes.graphqls", Input: `# Partner data flows: idempotent batches of service records, the demand
+# workflow, the change feed, the audit trail and live updates.
+
+
+
+
+type RecordServicesPayload {
+  "The records written (or, for a replay, the records the first call wrote, as they are now)."
+  records: [ServiceRecord!]!
+  count: Int!
+  "True when this key was seen before with the same payload: nothing was written."
+  replayed: Boolean!
+  idempotencyKey: String!
+}
+
+"One change of a demand's status: when, by whom, and to which unit."
+type DemandTransition {
+  from: DemandStatus
+  to: DemandStatus!
+  at: Time!
+  "The principal that made the change (key:<id>, jwt:<subject>, anonymous)."
+  actor: String!
+  "The unit the demand was assigned to by this transition, if any."
+  organization: Organization
+  note: String!
+}
+
+extend type Demand {
+  "Every change of status, oldest first."
+  transitions: [DemandTransition!]!
+}
+
+extend type Mutation {
+  """
+  Writes a batch of service records (at most 1000) in one transaction, by
+  code (an upsert per record, like an import line). The key makes retries
+  safe: the same key with the same input returns the first result and writes
+  nothing; the same key with another input is a CONFLICT. One bad item
+  rejects the whole batch, with one BAD_USER_INPUT error per bad item whose
+  path names it (recordServices.input.3.community).
+  """
+  recordServices(input: [ServiceRecordInput!]!, idempotencyKey: String!): RecordServicesPayload!
+
+  "OPEN or REOPENED (or ASSIGNED, to reassign) → ASSIGNED to the unit with this organization code."
+  assignDemand(code: String!, organization: String!, note: String): Demand!
+  "ASSIGNED or REOPENED → IN_PROGRESS: the unit responds (sets respondedAt the first time). The assigned partner may do this."
+  respondToDemand(code: String!, note: String): Demand!
+  "IN_PROGRESS → RESOLVED (sets resolvedAt). The assigned partner may do this."
+  resolveDemand(code: String!, note: String): Demand!
+  "RESOLVED → CLOSED."
+  closeDemand(code: String!, note: String): Demand!
+  "RESOLVED or CLOSED → REOPENED (clears resolvedAt)."
+  reopenDemand(code: String!, note: String): Demand!
+  "Any allowed transition by its target status; an invalid one is a CONFLICT that says which are allowed."
+  transitionDemand(code: String!, to: DemandStatus!, organization: String, note: String): Demand!
+}
+
+"The entity types, as the change feed names them."
+enum EntityType {
+  REGION
+  SERVICE_CATEGORY
+  COMMUNITY
+  ORGANIZATION
+  PERSON
+  POSITION
+  GRADE_CHANGE
+  ALLIANCE
+  MEMBERSHIP
+  STUDIO
+  MENTORSHIP
+  RESEARCH_TOPIC
+  CASE
+  SERVICE_EVENT
+  DEMAND
+  SERVICE_RECORD
+}
+
+enum ChangeOperation {
+  "The row was created or changed: read it (entity) and keep it."
+  UPSERT
+  "The row was archived: drop it (a tombstone; entity is null)."
+  ARCHIVE
+}
+
+"One entry of the change feed."
+type Change {
+  "Increases by one per change, in commit order, without gaps."
+  sequence: Int!
+  type: EntityType!
+  code: String!
+  operation: ChangeOperation!
+  "When the writing transaction ran."
+  at: Time!
+  "The row as it is now; null for a tombstone or a row archived since."
+  entity: Node
+}
+
+type ChangeConnection {
+  edges: [ChangeEdge!]!
+  nodes: [Change!]!
+  pageInfo: PageInfo!
+}
+
+type ChangeEdge {
+  "The change's sequence, as a string: pass it as after to resume."
+  cursor: String!
+  node: Change!
+}
+
+"One write by a principal: what it changed, before and after."
+type AuditEntry {
+  id: ID!
+  at: Time!
+  "The principal: key:<id>, jwt:<subject>, anonymous, or cli for commands."
+  subject: String!
+  "The key's name or the token's subject."
+  actor: String!
+  role: String!
+  "CREATE, UPDATE, UPSERT, ARCHIVE, RESTORE, TRANSITION, RECORD_SERVICES."
+  operation: String!
+  "The entity type written."
+  entity: String!
+  "The global id of the row written."
+  row: ID!
+  code: String!
+  "The row before the write, as an import line (JSON); empty when it did not exist."
+  before: String!
+  "The row after the write, as an import line (JSON)."
+  after: String!
+  "The GraphQL operation name, and the idempotency key of a keyed batch."
+  request: String!
+}
+
+input AuditEntryWhere {
+  id: IDFilter
+  at: TimeFilter
+  subject: StringFilter
+  operation: StringFilter
+  entity: StringFilter
+  code: StringFilter
+  and: [AuditEntryWhere!]
+  or: [AuditEntryWhere!]
+  not: AuditEntryWhere
+}
+
+enum AuditEntryOrderField {
+  ID
+  AT
+  SUBJECT
+  OPERATION
+  ENTITY
+  CODE
+}
+
+input AuditEntryOrder {
+  field: AuditEntryOrderField!
+  direction: OrderDirection! = ASC
+}
+
+type AuditEntryConnection {
+  edges: [AuditEntryEdge!]!
+  nodes: [AuditEntry!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+  aggregate: AuditEntryAggregate!
+}
+
+type AuditEntryEdge {
+  cursor: String!
+  node: AuditEntry!
+}
+
+type AuditEntryAggregate {
+  count: Int!
+}
+
+extend type Query {
+  """
+  The change feed: every change to the rows the caller may see, in sequence
+  order, from after (a cursor or a sequence; absent: the beginning). Follow
+  it with endCursor to keep a copy in sync: apply UPSERT, drop ARCHIVE.
+  """
+  changes(after: String, types: [EntityType!], first: Int, withinRegion: ID): ChangeConnection!
+  "Every write, oldest first by default. ADMIN only: anyone else gets FORBIDDEN."
+  auditLog(first: Int, after: String, last: Int, before: String, where: AuditEntryWhere, orderBy: [AuditEntryOrder!]): AuditEntryConnection!
+}
+
+"Live updates over graphql-transport-ws, from the change feed: every server process sees every write."
+type Subscription {
+  "Each service record written (created or changed) in the region's subtree (default: everything the caller may see)."
+  serviceRecorded(withinRegion: ID): ServiceRecord!
+  "Each demand created, changed or moved along its workflow in the region's subtree."
+  demandChanged(withinRegion: ID): Demand!
+  "Every change the caller may see, optionally of some types: the change feed, pushed."
+  changed(types: [EntityType!], withinRegion: ID): Change!
 }
 `, BuiltIn: false},
 }
@@ -5450,6 +7931,8 @@ func (ec *executionContext) childFields_Alliance(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Alliance_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Alliance_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Alliance_code(ctx, field)
 	case "name":
@@ -5514,10 +7997,76 @@ func (ec *executionContext) childFields_AllianceMinMaxFields(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type AllianceMinMaxFields", field.Name)
 }
 
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "subject":
+		return ec.fieldContext_AuditEntry_subject(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEntry_actor(ctx, field)
+	case "role":
+		return ec.fieldContext_AuditEntry_role(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "entity":
+		return ec.fieldContext_AuditEntry_entity(ctx, field)
+	case "row":
+		return ec.fieldContext_AuditEntry_row(ctx, field)
+	case "code":
+		return ec.fieldContext_AuditEntry_code(ctx, field)
+	case "before":
+		return ec.fieldContext_AuditEntry_before(ctx, field)
+	case "after":
+		return ec.fieldContext_AuditEntry_after(ctx, field)
+	case "request":
+		return ec.fieldContext_AuditEntry_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_AuditEntryAggregate_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+	case "aggregate":
+		return ec.fieldContext_AuditEntryConnection_aggregate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Case_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Case_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Case_code(ctx, field)
 	case "studio":
@@ -5534,10 +8083,52 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Case", field.Name)
 }
 
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_Change_sequence(ctx, field)
+	case "type":
+		return ec.fieldContext_Change_type(ctx, field)
+	case "code":
+		return ec.fieldContext_Change_code(ctx, field)
+	case "operation":
+		return ec.fieldContext_Change_operation(ctx, field)
+	case "at":
+		return ec.fieldContext_Change_at(ctx, field)
+	case "entity":
+		return ec.fieldContext_Change_entity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ChangeConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ChangeConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ChangeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ChangeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Community(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Community_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Community_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Community_code(ctx, field)
 	case "name":
@@ -5642,6 +8233,8 @@ func (ec *executionContext) childFields_Demand(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Demand_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Demand_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Demand_code(ctx, field)
 	case "community":
@@ -5662,6 +8255,8 @@ func (ec *executionContext) childFields_Demand(ctx context.Context, field graphq
 		return ec.fieldContext_Demand_respondedAt(ctx, field)
 	case "resolvedAt":
 		return ec.fieldContext_Demand_resolvedAt(ctx, field)
+	case "transitions":
+		return ec.fieldContext_Demand_transitions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Demand", field.Name)
 }
@@ -5756,10 +8351,30 @@ func (ec *executionContext) childFields_DemandStat(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type DemandStat", field.Name)
 }
 
+func (ec *executionContext) childFields_DemandTransition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_DemandTransition_from(ctx, field)
+	case "to":
+		return ec.fieldContext_DemandTransition_to(ctx, field)
+	case "at":
+		return ec.fieldContext_DemandTransition_at(ctx, field)
+	case "actor":
+		return ec.fieldContext_DemandTransition_actor(ctx, field)
+	case "organization":
+		return ec.fieldContext_DemandTransition_organization(ctx, field)
+	case "note":
+		return ec.fieldContext_DemandTransition_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DemandTransition", field.Name)
+}
+
 func (ec *executionContext) childFields_GradeChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_GradeChange_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_GradeChange_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_GradeChange_code(ctx, field)
 	case "person":
@@ -5780,6 +8395,8 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Membership_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Membership_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Membership_code(ctx, field)
 	case "alliance":
@@ -5862,6 +8479,8 @@ func (ec *executionContext) childFields_Mentorship(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Mentorship_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Mentorship_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Mentorship_code(ctx, field)
 	case "studio":
@@ -5984,6 +8603,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Organization_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Organization_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Organization_code(ctx, field)
 	case "name":
@@ -6070,6 +8691,8 @@ func (ec *executionContext) childFields_Person(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Person_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Person_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Person_code(ctx, field)
 	case "name":
@@ -6176,6 +8799,8 @@ func (ec *executionContext) childFields_Position(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Position_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Position_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Position_code(ctx, field)
 	case "person":
@@ -6192,10 +8817,26 @@ func (ec *executionContext) childFields_Position(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Position", field.Name)
 }
 
+func (ec *executionContext) childFields_RecordServicesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "records":
+		return ec.fieldContext_RecordServicesPayload_records(ctx, field)
+	case "count":
+		return ec.fieldContext_RecordServicesPayload_count(ctx, field)
+	case "replayed":
+		return ec.fieldContext_RecordServicesPayload_replayed(ctx, field)
+	case "idempotencyKey":
+		return ec.fieldContext_RecordServicesPayload_idempotencyKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordServicesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Region_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Region_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Region_code(ctx, field)
 	case "name":
@@ -6326,6 +8967,8 @@ func (ec *executionContext) childFields_ResearchTopic(ctx context.Context, field
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ResearchTopic_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_ResearchTopic_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_ResearchTopic_code(ctx, field)
 	case "studio":
@@ -6346,6 +8989,8 @@ func (ec *executionContext) childFields_ServiceCategory(ctx context.Context, fie
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ServiceCategory_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_ServiceCategory_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_ServiceCategory_code(ctx, field)
 	case "name":
@@ -6396,6 +9041,8 @@ func (ec *executionContext) childFields_ServiceEvent(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ServiceEvent_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_ServiceEvent_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_ServiceEvent_code(ctx, field)
 	case "kind":
@@ -6472,6 +9119,8 @@ func (ec *executionContext) childFields_ServiceRecord(ctx context.Context, field
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_ServiceRecord_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_ServiceRecord_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_ServiceRecord_code(ctx, field)
 	case "community":
@@ -6598,6 +9247,8 @@ func (ec *executionContext) childFields_Studio(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Studio_id(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Studio_archivedAt(ctx, field)
 	case "code":
 		return ec.fieldContext_Studio_code(ctx, field)
 	case "name":
@@ -7268,6 +9919,1432 @@ func (ec *executionContext) field_Community_serviceRecords_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archiveAlliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveGradeChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveMembership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveMentorship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archivePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archivePosition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveResearchTopic_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveServiceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveServiceEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveServiceRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveStudio_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "organization",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organization"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_closeDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createAlliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNAllianceInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNCaseInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNCommunityInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNDemandInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createGradeChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNGradeChangeInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createMembership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNMembershipInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createMentorship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNMentorshipInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNOrganizationInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNPersonInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPosition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNPositionInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNRegionInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createResearchTopic_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNResearchTopicInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createServiceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceCategoryInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createServiceEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceEventInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createServiceRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceRecordInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createStudio_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNStudioInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordServices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalNServiceRecordInput2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reopenDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_respondToDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreAlliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreGradeChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreMembership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreMentorship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restorePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restorePosition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreResearchTopic_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreServiceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreServiceEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreServiceRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreStudio_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_transitionDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDemandStatus2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "organization",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organization"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateAlliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNAlliancePatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNCasePatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNCommunityPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNDemandPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateGradeChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNGradeChangePatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMembership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNMembershipPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMentorship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNMentorshipPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNOrganizationPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNPersonPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePosition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNPositionPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNRegionPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateResearchTopic_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNResearchTopicPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateServiceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceCategoryPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateServiceEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceEventPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateServiceRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceRecordPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateStudio_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNStudioPatch2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertAlliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNAllianceInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNCaseInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertCommunity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNCommunityInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertDemand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNDemandInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertGradeChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNGradeChangeInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertMembership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNMembershipInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertMentorship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNMentorshipInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNOrganizationInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertPerson_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNPersonInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertPosition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNPositionInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertRegion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNRegionInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertResearchTopic_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNResearchTopicInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertServiceCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceCategoryInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertServiceEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceEventInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertServiceRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNServiceRecordInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertStudio_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalNStudioInput2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Organization_assignedDemands_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7739,6 +11816,106 @@ func (ec *executionContext) field_Query_alliances_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOAuditEntryWhere2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalOAuditEntryOrder2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.EntityType, error) {
+			return ec.unmarshalOEntityType2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "withinRegion",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinRegion"] = arg3
 	return args, nil
 }
 
@@ -7793,6 +11970,14 @@ func (ec *executionContext) field_Query_communities_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -7937,6 +12122,14 @@ func (ec *executionContext) field_Query_demands_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -7991,6 +12184,14 @@ func (ec *executionContext) field_Query_memberships_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8099,6 +12300,14 @@ func (ec *executionContext) field_Query_mentorships_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8195,6 +12404,14 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8249,6 +12466,14 @@ func (ec *executionContext) field_Query_people_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8331,6 +12556,14 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8385,6 +12618,14 @@ func (ec *executionContext) field_Query_serviceCategories_args(ctx context.Conte
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8467,6 +12708,14 @@ func (ec *executionContext) field_Query_serviceEvents_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8535,6 +12784,14 @@ func (ec *executionContext) field_Query_serviceRecords_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -8665,6 +12922,14 @@ func (ec *executionContext) field_Query_studios_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg6
 	return args, nil
 }
 
@@ -9330,6 +13595,56 @@ func (ec *executionContext) field_Studio_mentorships_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_changed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]model.EntityType, error) {
+			return ec.unmarshalOEntityType2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "withinRegion",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinRegion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_demandChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "withinRegion",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinRegion"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_serviceRecorded_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "withinRegion",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinRegion"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9815,6 +14130,29 @@ func (ec *executionContext) _Alliance_id(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Alliance_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alliance", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Alliance_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Alliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alliance_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alliance_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alliance", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Alliance_code(ctx context.Context, field graphql.CollectedField, obj *store.Alliance) (ret graphql.Marshaler) {
@@ -10375,6 +14713,511 @@ func (ec *executionContext) fieldContext_AllianceMinMaxFields_foundedOn(_ contex
 	return graphql.NewScalarFieldContext("AllianceMinMaxFields", field, false, false, "Date")
 }
 
+func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AuditEntry_subject(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_role(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_entity(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_row(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Row(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_code(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_after(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.After, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_request(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryAggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryAggregate_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryAggregate_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Edge[store.AuditEntry]) graphql.Marshaler {
+			return ec.marshalNAuditEntryEdge2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AuditEntryConnection_aggregate(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_aggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aggregate(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalNAuditEntryAggregate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_aggregate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryAggregate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[store.AuditEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[store.AuditEntry]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAuditEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Case_id(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10396,6 +15239,29 @@ func (ec *executionContext) _Case_id(ctx context.Context, field graphql.Collecte
 }
 func (ec *executionContext) fieldContext_Case_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Case_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Case_code(ctx context.Context, field graphql.CollectedField, obj *store.Case) (ret graphql.Marshaler) {
@@ -10563,6 +15429,304 @@ func (ec *executionContext) fieldContext_Case_year(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Case", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Change_sequence(ctx context.Context, field graphql.CollectedField, obj *store.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Sequence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Change_type(ctx context.Context, field graphql.CollectedField, obj *store.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Type(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EntityType) graphql.Marshaler {
+			return ec.marshalNEntityType2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "EntityType")
+}
+
+func (ec *executionContext) _Change_code(ctx context.Context, field graphql.CollectedField, obj *store.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_operation(ctx context.Context, field graphql.CollectedField, obj *store.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Operation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeOperation) graphql.Marshaler {
+			return ec.marshalNChangeOperation2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeOperation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "ChangeOperation")
+}
+
+func (ec *executionContext) _Change_at(ctx context.Context, field graphql.CollectedField, obj *store.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Change_entity(ctx context.Context, field graphql.CollectedField, obj *store.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeEdge) graphql.Marshaler {
+			return ec.marshalNChangeEdge2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Community_id(ctx context.Context, field graphql.CollectedField, obj *store.Community) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10584,6 +15748,29 @@ func (ec *executionContext) _Community_id(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Community_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Community", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Community_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Community) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Community_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Community_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Community", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Community_code(ctx context.Context, field graphql.CollectedField, obj *store.Community) (ret graphql.Marshaler) {
@@ -11569,6 +16756,29 @@ func (ec *executionContext) fieldContext_Demand_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Demand", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Demand_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Demand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Demand_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Demand_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Demand", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Demand_code(ctx context.Context, field graphql.CollectedField, obj *store.Demand) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11833,6 +17043,38 @@ func (ec *executionContext) _Demand_resolvedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Demand_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Demand", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Demand_transitions(ctx context.Context, field graphql.CollectedField, obj *store.Demand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Demand_transitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Demand().Transitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.DemandTransition) graphql.Marshaler {
+			return ec.marshalNDemandTransition2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemandTransitionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Demand_transitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Demand",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DemandTransition(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _DemandAggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
@@ -12669,6 +17911,153 @@ func (ec *executionContext) fieldContext_DemandStat_p90HoursToResolution(_ conte
 	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Float")
 }
 
+func (ec *executionContext) _DemandTransition_from(ctx context.Context, field graphql.CollectedField, obj *store.DemandTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandTransition_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DemandTransition().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODemandStatus2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandTransition_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandTransition", field, true, true, "DemandStatus")
+}
+
+func (ec *executionContext) _DemandTransition_to(ctx context.Context, field graphql.CollectedField, obj *store.DemandTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandTransition_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DemandTransition().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDemandStatus2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandTransition_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandTransition", field, true, true, "DemandStatus")
+}
+
+func (ec *executionContext) _DemandTransition_at(ctx context.Context, field graphql.CollectedField, obj *store.DemandTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandTransition_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandTransition_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandTransition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DemandTransition_actor(ctx context.Context, field graphql.CollectedField, obj *store.DemandTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandTransition_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DemandTransition().Actor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandTransition_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandTransition", field, true, true, "String")
+}
+
+func (ec *executionContext) _DemandTransition_organization(ctx context.Context, field graphql.CollectedField, obj *store.DemandTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandTransition_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DemandTransition().Organization(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DemandTransition_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DemandTransition",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DemandTransition_note(ctx context.Context, field graphql.CollectedField, obj *store.DemandTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandTransition_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandTransition_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandTransition", field, false, false, "String")
+}
+
 func (ec *executionContext) _GradeChange_id(ctx context.Context, field graphql.CollectedField, obj *store.GradeChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12690,6 +18079,29 @@ func (ec *executionContext) _GradeChange_id(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_GradeChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GradeChange", field, true, false, "ID")
+}
+
+func (ec *executionContext) _GradeChange_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.GradeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GradeChange_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GradeChange_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GradeChange", field, false, false, "Time")
 }
 
 func (ec *executionContext) _GradeChange_code(ctx context.Context, field graphql.CollectedField, obj *store.GradeChange) (ret graphql.Marshaler) {
@@ -12860,6 +18272,29 @@ func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Membership_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Membership_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Membership_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Membership", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Membership_code(ctx context.Context, field graphql.CollectedField, obj *store.Membership) (ret graphql.Marshaler) {
@@ -13524,6 +18959,29 @@ func (ec *executionContext) _Mentorship_id(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Mentorship_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Mentorship", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Mentorship_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Mentorship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mentorship_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mentorship_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mentorship", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Mentorship_code(ctx context.Context, field graphql.CollectedField, obj *store.Mentorship) (ret graphql.Marshaler) {
@@ -14552,6 +20010,3834 @@ func (ec *executionContext) fieldContext_MentorshipSumFields_outcomeYear(_ conte
 	return graphql.NewScalarFieldContext("MentorshipSumFields", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Mutation_createRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRegion(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRegion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRegion(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRegion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertRegion(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertRegion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveRegion(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveRegion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreRegion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreRegion(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreRegion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreRegion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createServiceCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createServiceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateServiceCategory(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceCategory) graphql.Marshaler {
+			return ec.marshalNServiceCategory2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createServiceCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createServiceCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateServiceCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateServiceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateServiceCategory(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceCategory) graphql.Marshaler {
+			return ec.marshalNServiceCategory2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateServiceCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateServiceCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertServiceCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertServiceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertServiceCategory(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceCategory) graphql.Marshaler {
+			return ec.marshalNServiceCategory2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertServiceCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertServiceCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveServiceCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveServiceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveServiceCategory(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceCategory) graphql.Marshaler {
+			return ec.marshalNServiceCategory2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveServiceCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveServiceCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreServiceCategory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreServiceCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreServiceCategory(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceCategory) graphql.Marshaler {
+			return ec.marshalNServiceCategory2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreServiceCategory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceCategory(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreServiceCategory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCommunity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCommunity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCommunity(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCommunity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCommunity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCommunity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCommunity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCommunity(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCommunity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCommunity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertCommunity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertCommunity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertCommunity(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertCommunity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertCommunity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveCommunity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveCommunity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveCommunity(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveCommunity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveCommunity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreCommunity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreCommunity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreCommunity(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Community) graphql.Marshaler {
+			return ec.marshalNCommunity2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreCommunity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Community(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreCommunity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateOrganization(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOrganization(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertOrganization(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveOrganization(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreOrganization(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePerson(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePerson(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertPerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertPerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertPerson(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertPerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertPerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archivePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archivePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchivePerson(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archivePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archivePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restorePerson(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restorePerson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestorePerson(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Person) graphql.Marshaler {
+			return ec.marshalNPerson2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restorePerson(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Person(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restorePerson_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPosition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePosition(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPosition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPosition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePosition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePosition(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePosition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePosition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertPosition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertPosition(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertPosition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertPosition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archivePosition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archivePosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchivePosition(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archivePosition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archivePosition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restorePosition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restorePosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestorePosition(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Position) graphql.Marshaler {
+			return ec.marshalNPosition2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐPosition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restorePosition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Position(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restorePosition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createGradeChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createGradeChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateGradeChange(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.GradeChange) graphql.Marshaler {
+			return ec.marshalNGradeChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐGradeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createGradeChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GradeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createGradeChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateGradeChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateGradeChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateGradeChange(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.GradeChange) graphql.Marshaler {
+			return ec.marshalNGradeChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐGradeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateGradeChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GradeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateGradeChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertGradeChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertGradeChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertGradeChange(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.GradeChange) graphql.Marshaler {
+			return ec.marshalNGradeChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐGradeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertGradeChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GradeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertGradeChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveGradeChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveGradeChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveGradeChange(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.GradeChange) graphql.Marshaler {
+			return ec.marshalNGradeChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐGradeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveGradeChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GradeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveGradeChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreGradeChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreGradeChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreGradeChange(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.GradeChange) graphql.Marshaler {
+			return ec.marshalNGradeChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐGradeChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreGradeChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GradeChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreGradeChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createAlliance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createAlliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAlliance(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
+			return ec.marshalNAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createAlliance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alliance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createAlliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAlliance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAlliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAlliance(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
+			return ec.marshalNAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAlliance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alliance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAlliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertAlliance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertAlliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertAlliance(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
+			return ec.marshalNAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertAlliance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alliance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertAlliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveAlliance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveAlliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveAlliance(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
+			return ec.marshalNAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveAlliance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alliance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveAlliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreAlliance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreAlliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreAlliance(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Alliance) graphql.Marshaler {
+			return ec.marshalNAlliance2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAlliance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreAlliance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alliance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreAlliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createMembership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createMembership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateMembership(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMembership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createMembership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMembership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMembership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMembership(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMembership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMembership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertMembership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertMembership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertMembership(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMembership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertMembership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveMembership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveMembership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveMembership(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMembership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveMembership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreMembership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreMembership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreMembership(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMembership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreMembership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreMembership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createStudio(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createStudio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateStudio(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Studio) graphql.Marshaler {
+			return ec.marshalNStudio2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐStudio(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createStudio(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Studio(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createStudio_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateStudio(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateStudio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateStudio(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Studio) graphql.Marshaler {
+			return ec.marshalNStudio2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐStudio(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateStudio(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Studio(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateStudio_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertStudio(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertStudio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertStudio(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Studio) graphql.Marshaler {
+			return ec.marshalNStudio2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐStudio(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertStudio(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Studio(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertStudio_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveStudio(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveStudio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveStudio(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Studio) graphql.Marshaler {
+			return ec.marshalNStudio2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐStudio(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveStudio(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Studio(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveStudio_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreStudio(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreStudio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreStudio(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Studio) graphql.Marshaler {
+			return ec.marshalNStudio2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐStudio(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreStudio(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Studio(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreStudio_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createMentorship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createMentorship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateMentorship(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mentorship) graphql.Marshaler {
+			return ec.marshalNMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createMentorship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mentorship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createMentorship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMentorship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMentorship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMentorship(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mentorship) graphql.Marshaler {
+			return ec.marshalNMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMentorship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mentorship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMentorship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertMentorship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertMentorship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertMentorship(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mentorship) graphql.Marshaler {
+			return ec.marshalNMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertMentorship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mentorship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertMentorship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveMentorship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveMentorship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveMentorship(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mentorship) graphql.Marshaler {
+			return ec.marshalNMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveMentorship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mentorship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveMentorship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreMentorship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreMentorship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreMentorship(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mentorship) graphql.Marshaler {
+			return ec.marshalNMentorship2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐMentorship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreMentorship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mentorship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreMentorship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createResearchTopic(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createResearchTopic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateResearchTopic(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ResearchTopic) graphql.Marshaler {
+			return ec.marshalNResearchTopic2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐResearchTopic(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createResearchTopic(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResearchTopic(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createResearchTopic_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateResearchTopic(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateResearchTopic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateResearchTopic(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ResearchTopic) graphql.Marshaler {
+			return ec.marshalNResearchTopic2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐResearchTopic(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateResearchTopic(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResearchTopic(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateResearchTopic_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertResearchTopic(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertResearchTopic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertResearchTopic(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ResearchTopic) graphql.Marshaler {
+			return ec.marshalNResearchTopic2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐResearchTopic(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertResearchTopic(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResearchTopic(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertResearchTopic_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveResearchTopic(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveResearchTopic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveResearchTopic(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ResearchTopic) graphql.Marshaler {
+			return ec.marshalNResearchTopic2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐResearchTopic(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveResearchTopic(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResearchTopic(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveResearchTopic_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreResearchTopic(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreResearchTopic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreResearchTopic(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ResearchTopic) graphql.Marshaler {
+			return ec.marshalNResearchTopic2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐResearchTopic(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreResearchTopic(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResearchTopic(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreResearchTopic_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCase(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCase(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertCase(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveCase(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreCase(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createServiceEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createServiceEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateServiceEvent(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceEvent) graphql.Marshaler {
+			return ec.marshalNServiceEvent2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createServiceEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createServiceEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateServiceEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateServiceEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateServiceEvent(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceEvent) graphql.Marshaler {
+			return ec.marshalNServiceEvent2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateServiceEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateServiceEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertServiceEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertServiceEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertServiceEvent(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceEvent) graphql.Marshaler {
+			return ec.marshalNServiceEvent2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertServiceEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertServiceEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveServiceEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveServiceEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveServiceEvent(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceEvent) graphql.Marshaler {
+			return ec.marshalNServiceEvent2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveServiceEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveServiceEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreServiceEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreServiceEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreServiceEvent(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceEvent) graphql.Marshaler {
+			return ec.marshalNServiceEvent2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreServiceEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreServiceEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDemand(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDemand(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertDemand(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveDemand(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreDemand(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createServiceRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createServiceRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateServiceRecord(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceRecord) graphql.Marshaler {
+			return ec.marshalNServiceRecord2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createServiceRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createServiceRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateServiceRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateServiceRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateServiceRecord(ctx, fc.Args["code"].(string), fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceRecord) graphql.Marshaler {
+			return ec.marshalNServiceRecord2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateServiceRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateServiceRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertServiceRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertServiceRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertServiceRecord(ctx, fc.Args["input"].(map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceRecord) graphql.Marshaler {
+			return ec.marshalNServiceRecord2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertServiceRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertServiceRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveServiceRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveServiceRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveServiceRecord(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceRecord) graphql.Marshaler {
+			return ec.marshalNServiceRecord2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveServiceRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveServiceRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreServiceRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreServiceRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreServiceRecord(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceRecord) graphql.Marshaler {
+			return ec.marshalNServiceRecord2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreServiceRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreServiceRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordServices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordServices(ctx, fc.Args["input"].([]map[string]any), fc.Args["idempotencyKey"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecordServicesPayload) graphql.Marshaler {
+			return ec.marshalNRecordServicesPayload2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐRecordServicesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordServices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordServicesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordServices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignDemand(ctx, fc.Args["code"].(string), fc.Args["organization"].(string), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_respondToDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_respondToDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RespondToDemand(ctx, fc.Args["code"].(string), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_respondToDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_respondToDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveDemand(ctx, fc.Args["code"].(string), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseDemand(ctx, fc.Args["code"].(string), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenDemand(ctx, fc.Args["code"].(string), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transitionDemand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transitionDemand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransitionDemand(ctx, fc.Args["code"].(string), fc.Args["to"].(string), fc.Args["organization"].(*string), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transitionDemand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transitionDemand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *store.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14573,6 +23859,29 @@ func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Organization_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Organization_code(ctx context.Context, field graphql.CollectedField, obj *store.Organization) (ret graphql.Marshaler) {
@@ -15283,6 +24592,29 @@ func (ec *executionContext) _Person_id(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Person_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Person", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Person_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Person_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Person_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Person", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Person_code(ctx context.Context, field graphql.CollectedField, obj *store.Person) (ret graphql.Marshaler) {
@@ -16258,6 +25590,29 @@ func (ec *executionContext) fieldContext_Position_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Position", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Position_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Position) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Position_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Position_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Position", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Position_code(ctx context.Context, field graphql.CollectedField, obj *store.Position) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16952,7 +26307,7 @@ func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Regions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RegionConnection) graphql.Marshaler {
@@ -16996,7 +26351,7 @@ func (ec *executionContext) _Query_communities(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Communities(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Communities(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CommunityConnection) graphql.Marshaler {
@@ -17040,7 +26395,7 @@ func (ec *executionContext) _Query_organizations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Organizations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrganizationConnection) graphql.Marshaler {
@@ -17084,7 +26439,7 @@ func (ec *executionContext) _Query_alliances(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Alliances(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Alliances(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AllianceConnection) graphql.Marshaler {
@@ -17128,7 +26483,7 @@ func (ec *executionContext) _Query_memberships(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Memberships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Memberships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
@@ -17172,7 +26527,7 @@ func (ec *executionContext) _Query_people(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().People(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().People(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PersonConnection) graphql.Marshaler {
@@ -17216,7 +26571,7 @@ func (ec *executionContext) _Query_studios(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Studios(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Studios(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.StudioConnection) graphql.Marshaler {
@@ -17260,7 +26615,7 @@ func (ec *executionContext) _Query_mentorships(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Mentorships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Mentorships(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MentorshipConnection) graphql.Marshaler {
@@ -17304,7 +26659,7 @@ func (ec *executionContext) _Query_serviceCategories(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ServiceCategories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().ServiceCategories(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceCategoryConnection) graphql.Marshaler {
@@ -17348,7 +26703,7 @@ func (ec *executionContext) _Query_serviceEvents(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ServiceEvents(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().ServiceEvents(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceEventConnection) graphql.Marshaler {
@@ -17392,7 +26747,7 @@ func (ec *executionContext) _Query_serviceRecords(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ServiceRecords(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().ServiceRecords(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRecordConnection) graphql.Marshaler {
@@ -17436,7 +26791,7 @@ func (ec *executionContext) _Query_demands(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Demands(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+			return ec.Resolvers.Query().Demands(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any), fc.Args["includeArchived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DemandConnection) graphql.Marshaler {
@@ -17646,6 +27001,94 @@ func (ec *executionContext) fieldContext_Query_mentorshipStats(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["after"].(*string), fc.Args["types"].([]model.EntityType), fc.Args["first"].(*int), fc.Args["withinRegion"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
+			return ec.marshalNChangeConnection2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["where"].(map[string]any), fc.Args["orderBy"].([]map[string]any))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+			return ec.marshalNAuditEntryConnection2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAuditEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17722,6 +27165,107 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RecordServicesPayload_records(ctx context.Context, field graphql.CollectedField, obj *model.RecordServicesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordServicesPayload_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.ServiceRecord) graphql.Marshaler {
+			return ec.marshalNServiceRecord2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordServicesPayload_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordServicesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecordServicesPayload_count(ctx context.Context, field graphql.CollectedField, obj *model.RecordServicesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordServicesPayload_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordServicesPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordServicesPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecordServicesPayload_replayed(ctx context.Context, field graphql.CollectedField, obj *model.RecordServicesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordServicesPayload_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordServicesPayload_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordServicesPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RecordServicesPayload_idempotencyKey(ctx context.Context, field graphql.CollectedField, obj *model.RecordServicesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordServicesPayload_idempotencyKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IdempotencyKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordServicesPayload_idempotencyKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordServicesPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *store.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17743,6 +27287,29 @@ func (ec *executionContext) _Region_id(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, true, false, "ID")
+}
+
+func (ec *executionContext) _Region_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *store.Region) (ret graphql.Marshaler) {
@@ -19129,6 +28696,29 @@ func (ec *executionContext) fieldContext_ResearchTopic_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ResearchTopic", field, true, false, "ID")
 }
 
+func (ec *executionContext) _ResearchTopic_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.ResearchTopic) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResearchTopic_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResearchTopic_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResearchTopic", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ResearchTopic_code(ctx context.Context, field graphql.CollectedField, obj *store.ResearchTopic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19315,6 +28905,29 @@ func (ec *executionContext) _ServiceCategory_id(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ServiceCategory_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceCategory", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ServiceCategory_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.ServiceCategory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceCategory_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceCategory_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceCategory", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ServiceCategory_code(ctx context.Context, field graphql.CollectedField, obj *store.ServiceCategory) (ret graphql.Marshaler) {
@@ -19677,6 +29290,29 @@ func (ec *executionContext) _ServiceEvent_id(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_ServiceEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceEvent", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ServiceEvent_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.ServiceEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceEvent_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceEvent_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ServiceEvent_code(ctx context.Context, field graphql.CollectedField, obj *store.ServiceEvent) (ret graphql.Marshaler) {
@@ -20335,6 +29971,29 @@ func (ec *executionContext) _ServiceRecord_id(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_ServiceRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRecord", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ServiceRecord_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.ServiceRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRecord_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRecord_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRecord", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ServiceRecord_code(ctx context.Context, field graphql.CollectedField, obj *store.ServiceRecord) (ret graphql.Marshaler) {
@@ -21477,6 +31136,29 @@ func (ec *executionContext) fieldContext_Studio_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Studio", field, true, false, "ID")
 }
 
+func (ec *executionContext) _Studio_archivedAt(ctx context.Context, field graphql.CollectedField, obj *store.Studio) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Studio_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Studio_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Studio", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Studio_code(ctx context.Context, field graphql.CollectedField, obj *store.Studio) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22073,6 +31755,138 @@ func (ec *executionContext) _StudioMinMaxFields_foundedOn(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_StudioMinMaxFields_foundedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StudioMinMaxFields", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Subscription_serviceRecorded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_serviceRecorded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ServiceRecorded(ctx, fc.Args["withinRegion"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.ServiceRecord) graphql.Marshaler {
+			return ec.marshalNServiceRecord2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐServiceRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_serviceRecorded(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_serviceRecorded_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_demandChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_demandChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().DemandChanged(ctx, fc.Args["withinRegion"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Demand) graphql.Marshaler {
+			return ec.marshalNDemand2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_demandChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Demand(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_demandChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_changed(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Changed(ctx, fc.Args["types"].([]model.EntityType), fc.Args["withinRegion"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_changed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_changed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -23294,6 +33108,70 @@ func UnmarshalAccessLogEntryWhere(ctx context.Context, raw any) (map[string]any,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAllianceInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "leadCommunity", "foundedOn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "leadCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadCommunity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["leadCommunity"] = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["foundedOn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAllianceInput unmarshals raw into the AllianceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAllianceInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AllianceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAllianceOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -23345,6 +33223,63 @@ func (ec *executionContext) unmarshalInputAllianceOrder(ctx context.Context, obj
 func UnmarshalAllianceOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AllianceOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAlliancePatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "leadCommunity", "foundedOn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "leadCommunity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadCommunity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["leadCommunity"] = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["foundedOn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAlliancePatch unmarshals raw into the AlliancePatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAlliancePatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AlliancePatch", raw, &out)
 	return out, err
 }
 
@@ -23468,6 +33403,159 @@ func UnmarshalAllianceWhere(ctx context.Context, raw any) (map[string]any, error
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAuditEntryOrder(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAuditEntryOrderField2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["field"] = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["direction"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAuditEntryOrder unmarshals raw into the AuditEntryOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAuditEntryOrder(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditEntryOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAuditEntryWhere(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "at", "subject", "operation", "entity", "code", "and", "or", "not"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["id"] = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalOTimeFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["at"] = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["subject"] = data
+		case "operation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operation"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["operation"] = data
+		case "entity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entity"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["entity"] = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOStringFilter2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAuditEntryWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["and"] = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAuditEntryWhere2ᚕmapᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["or"] = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAuditEntryWhere2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["not"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAuditEntryWhere unmarshals raw into the AuditEntryWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAuditEntryWhere(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditEntryWhere", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputBooleanFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -23508,6 +33596,233 @@ func (ec *executionContext) unmarshalInputBooleanFilter(ctx context.Context, obj
 func UnmarshalBooleanFilter(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "BooleanFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "studio", "lead", "members", "title", "year"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "studio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("studio"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["studio"] = data
+		case "lead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lead"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lead"] = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["members"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["year"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseInput unmarshals raw into the CaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCasePatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"studio", "lead", "members", "title", "year"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "studio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("studio"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["studio"] = data
+		case "lead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lead"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lead"] = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["members"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["year"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCasePatch unmarshals raw into the CasePatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCasePatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CasePatch", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCommunityInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "kind", "region", "population", "households"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNCommunityKind2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		case "population":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("population"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["population"] = data
+		case "households":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("households"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["households"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCommunityInput unmarshals raw into the CommunityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCommunityInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommunityInput", raw, &out)
 	return out, err
 }
 
@@ -23626,6 +33941,77 @@ func (ec *executionContext) unmarshalInputCommunityOrder(ctx context.Context, ob
 func UnmarshalCommunityOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommunityOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCommunityPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "kind", "region", "population", "households"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOCommunityKind2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		case "population":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("population"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["population"] = data
+		case "households":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("households"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["households"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCommunityPatch unmarshals raw into the CommunityPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCommunityPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommunityPatch", raw, &out)
 	return out, err
 }
 
@@ -23876,6 +34262,112 @@ func UnmarshalDateFilter(ctx context.Context, raw any) (map[string]any, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDemandInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "community", "alliance", "category", "title", "raisedAt", "status", "assignedTo", "respondedAt", "resolvedAt"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "alliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alliance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["alliance"] = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["category"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "raisedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("raisedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["raisedAt"] = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNDemandStatus2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["status"] = data
+		case "assignedTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignedTo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["assignedTo"] = data
+		case "respondedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["respondedAt"] = data
+		case "resolvedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["resolvedAt"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDemandInput unmarshals raw into the DemandInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDemandInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DemandInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDemandOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -23927,6 +34419,105 @@ func (ec *executionContext) unmarshalInputDemandOrder(ctx context.Context, obj a
 func UnmarshalDemandOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DemandOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDemandPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"community", "alliance", "category", "title", "raisedAt", "status", "assignedTo", "respondedAt", "resolvedAt"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "alliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alliance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["alliance"] = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["category"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "raisedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("raisedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["raisedAt"] = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODemandStatus2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["status"] = data
+		case "assignedTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignedTo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["assignedTo"] = data
+		case "respondedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("respondedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["respondedAt"] = data
+		case "resolvedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["resolvedAt"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDemandPatch unmarshals raw into the DemandPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDemandPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DemandPatch", raw, &out)
 	return out, err
 }
 
@@ -24298,6 +34889,141 @@ func UnmarshalGenderFilter(ctx context.Context, raw any) (map[string]any, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGradeChangeInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "person", "tier", "step", "effectiveOn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "tier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tier"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["tier"] = data
+		case "step":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("step"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["step"] = data
+		case "effectiveOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveOn"))
+			data, err := ec.unmarshalNDate2githubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["effectiveOn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGradeChangeInput unmarshals raw into the GradeChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGradeChangeInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GradeChangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGradeChangePatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"person", "tier", "step", "effectiveOn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "tier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tier"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["tier"] = data
+		case "step":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("step"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["step"] = data
+		case "effectiveOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["effectiveOn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGradeChangePatch unmarshals raw into the GradeChangePatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGradeChangePatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GradeChangePatch", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGradeChangeWhere(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -24539,6 +35265,84 @@ func UnmarshalIntFilter(ctx context.Context, raw any) (map[string]any, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "alliance", "organization", "signedOn", "leftOn", "commitments"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "alliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alliance"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["alliance"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "signedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["signedOn"] = data
+		case "leftOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["leftOn"] = data
+		case "commitments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commitments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["commitments"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMembershipInput unmarshals raw into the MembershipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMembershipInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMembershipOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -24590,6 +35394,77 @@ func (ec *executionContext) unmarshalInputMembershipOrder(ctx context.Context, o
 func UnmarshalMembershipOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMembershipPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"alliance", "organization", "signedOn", "leftOn", "commitments"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "alliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alliance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["alliance"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "signedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["signedOn"] = data
+		case "leftOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leftOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["leftOn"] = data
+		case "commitments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commitments"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["commitments"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMembershipPatch unmarshals raw into the MembershipPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMembershipPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipPatch", raw, &out)
 	return out, err
 }
 
@@ -24696,6 +35571,105 @@ func (ec *executionContext) unmarshalInputMembershipWhere(ctx context.Context, o
 func UnmarshalMembershipWhere(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMentorshipInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "studio", "mentor", "trainee", "cohortYear", "startedOn", "endedOn", "outcome", "outcomeYear"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "studio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("studio"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["studio"] = data
+		case "mentor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mentor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["mentor"] = data
+		case "trainee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trainee"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["trainee"] = data
+		case "cohortYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cohortYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["cohortYear"] = data
+		case "startedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startedOn"] = data
+		case "endedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["endedOn"] = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOMentorshipOutcome2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["outcome"] = data
+		case "outcomeYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["outcomeYear"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMentorshipInput unmarshals raw into the MentorshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMentorshipInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MentorshipInput", raw, &out)
 	return out, err
 }
 
@@ -24821,6 +35795,98 @@ func (ec *executionContext) unmarshalInputMentorshipOutcomeFilter(ctx context.Co
 func UnmarshalMentorshipOutcomeFilter(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MentorshipOutcomeFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMentorshipPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"studio", "mentor", "trainee", "cohortYear", "startedOn", "endedOn", "outcome", "outcomeYear"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "studio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("studio"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["studio"] = data
+		case "mentor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mentor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["mentor"] = data
+		case "trainee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trainee"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["trainee"] = data
+		case "cohortYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cohortYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["cohortYear"] = data
+		case "startedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startedOn"] = data
+		case "endedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["endedOn"] = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOMentorshipOutcome2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["outcome"] = data
+		case "outcomeYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["outcomeYear"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMentorshipPatch unmarshals raw into the MentorshipPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMentorshipPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MentorshipPatch", raw, &out)
 	return out, err
 }
 
@@ -24958,6 +36024,84 @@ func UnmarshalMentorshipWhere(ctx context.Context, raw any) (map[string]any, err
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "kind", "region", "community", "parent"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOrganizationKind2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationInput unmarshals raw into the OrganizationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrganizationKindFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -25073,6 +36217,77 @@ func (ec *executionContext) unmarshalInputOrganizationOrder(ctx context.Context,
 func UnmarshalOrganizationOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrganizationPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "kind", "region", "community", "parent"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOOrganizationKind2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrganizationPatch unmarshals raw into the OrganizationPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrganizationPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationPatch", raw, &out)
 	return out, err
 }
 
@@ -25210,6 +36425,105 @@ func UnmarshalOrganizationWhere(ctx context.Context, raw any) (map[string]any, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "gender", "birthYear", "phone", "community", "organization", "partyMember", "roles"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "gender":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gender"))
+			data, err := ec.unmarshalOGender2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["gender"] = data
+		case "birthYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["birthYear"] = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["phone"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "partyMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partyMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["partyMember"] = data
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalORole2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["roles"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPersonInput unmarshals raw into the PersonInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPersonInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPersonOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -25261,6 +36575,98 @@ func (ec *executionContext) unmarshalInputPersonOrder(ctx context.Context, obj a
 func UnmarshalPersonOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPersonPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "gender", "birthYear", "phone", "community", "organization", "partyMember", "roles"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "gender":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gender"))
+			data, err := ec.unmarshalOGender2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["gender"] = data
+		case "birthYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("birthYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["birthYear"] = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["phone"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "partyMember":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partyMember"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["partyMember"] = data
+		case "roles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roles"))
+			data, err := ec.unmarshalORole2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["roles"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPersonPatch unmarshals raw into the PersonPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPersonPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonPatch", raw, &out)
 	return out, err
 }
 
@@ -25426,6 +36832,155 @@ func UnmarshalPersonWhere(ctx context.Context, raw any) (map[string]any, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPositionInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "person", "organization", "title", "from", "to"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["from"] = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["to"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPositionInput unmarshals raw into the PositionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPositionInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPositionPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"person", "organization", "title", "from", "to"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "person":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("person"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["person"] = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organization"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["from"] = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["to"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPositionPatch unmarshals raw into the PositionPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPositionPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionPatch", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPositionWhere(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -25529,6 +37084,77 @@ func (ec *executionContext) unmarshalInputPositionWhere(ctx context.Context, obj
 func UnmarshalPositionWhere(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegionInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "level", "parent", "timeZone"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalNRegionLevel2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["level"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["timeZone"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionInput unmarshals raw into the RegionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionInput", raw, &out)
 	return out, err
 }
 
@@ -25650,6 +37276,70 @@ func UnmarshalRegionOrder(ctx context.Context, raw any) (map[string]any, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRegionPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "level", "parent", "timeZone"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalORegionLevel2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["level"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["timeZone"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegionPatch unmarshals raw into the RegionPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegionPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegionPatch", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegionWhere(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -25749,6 +37439,155 @@ func UnmarshalRegionWhere(ctx context.Context, raw any) (map[string]any, error) 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputResearchTopicInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "studio", "lead", "members", "title", "year"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "studio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("studio"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["studio"] = data
+		case "lead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lead"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lead"] = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["members"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["year"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResearchTopicInput unmarshals raw into the ResearchTopicInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResearchTopicInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResearchTopicInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResearchTopicPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"studio", "lead", "members", "title", "year"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "studio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("studio"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["studio"] = data
+		case "lead":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lead"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["lead"] = data
+		case "members":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("members"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["members"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["year"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResearchTopicPatch unmarshals raw into the ResearchTopicPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResearchTopicPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResearchTopicPatch", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRoleListFilter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -25806,6 +37645,63 @@ func UnmarshalRoleListFilter(ctx context.Context, raw any) (map[string]any, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputServiceCategoryInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "parent"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceCategoryInput unmarshals raw into the ServiceCategoryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceCategoryInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceCategoryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputServiceCategoryOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -25857,6 +37753,56 @@ func (ec *executionContext) unmarshalInputServiceCategoryOrder(ctx context.Conte
 func UnmarshalServiceCategoryOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceCategoryOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputServiceCategoryPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "parent"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "parent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["parent"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceCategoryPatch unmarshals raw into the ServiceCategoryPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceCategoryPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceCategoryPatch", raw, &out)
 	return out, err
 }
 
@@ -25942,6 +37888,105 @@ func (ec *executionContext) unmarshalInputServiceCategoryWhere(ctx context.Conte
 func UnmarshalServiceCategoryWhere(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceCategoryWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputServiceEventInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "kind", "title", "community", "organizer", "organizerOrganization", "organizerAlliance", "startsAt", "endsAt"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNServiceEventKind2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "organizer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organizer"] = data
+		case "organizerOrganization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizerOrganization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organizerOrganization"] = data
+		case "organizerAlliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizerAlliance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organizerAlliance"] = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startsAt"] = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["endsAt"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceEventInput unmarshals raw into the ServiceEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceEventInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceEventInput", raw, &out)
 	return out, err
 }
 
@@ -26060,6 +38105,98 @@ func (ec *executionContext) unmarshalInputServiceEventOrder(ctx context.Context,
 func UnmarshalServiceEventOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceEventOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputServiceEventPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "title", "community", "organizer", "organizerOrganization", "organizerAlliance", "startsAt", "endsAt"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOServiceEventKind2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["kind"] = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["title"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "organizer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organizer"] = data
+		case "organizerOrganization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizerOrganization"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organizerOrganization"] = data
+		case "organizerAlliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizerAlliance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["organizerAlliance"] = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["startsAt"] = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["endsAt"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceEventPatch unmarshals raw into the ServiceEventPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceEventPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceEventPatch", raw, &out)
 	return out, err
 }
 
@@ -26197,6 +38334,126 @@ func UnmarshalServiceEventWhere(ctx context.Context, raw any) (map[string]any, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputServiceRecordInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "community", "category", "occurredAt", "peopleServed", "resolved", "provider", "providerPerson", "recipient", "event", "alliance", "demand"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["category"] = data
+		case "occurredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["occurredAt"] = data
+		case "peopleServed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("peopleServed"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["peopleServed"] = data
+		case "resolved":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolved"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["resolved"] = data
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["provider"] = data
+		case "providerPerson":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerPerson"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["providerPerson"] = data
+		case "recipient":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipient"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["recipient"] = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["event"] = data
+		case "alliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alliance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["alliance"] = data
+		case "demand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("demand"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["demand"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceRecordInput unmarshals raw into the ServiceRecordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceRecordInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceRecordInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputServiceRecordOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -26248,6 +38505,119 @@ func (ec *executionContext) unmarshalInputServiceRecordOrder(ctx context.Context
 func UnmarshalServiceRecordOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceRecordOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputServiceRecordPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"community", "category", "occurredAt", "peopleServed", "resolved", "provider", "providerPerson", "recipient", "event", "alliance", "demand"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "community":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("community"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["community"] = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["category"] = data
+		case "occurredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["occurredAt"] = data
+		case "peopleServed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("peopleServed"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["peopleServed"] = data
+		case "resolved":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolved"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["resolved"] = data
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["provider"] = data
+		case "providerPerson":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerPerson"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["providerPerson"] = data
+		case "recipient":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipient"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["recipient"] = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["event"] = data
+		case "alliance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alliance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["alliance"] = data
+		case "demand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("demand"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["demand"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceRecordPatch unmarshals raw into the ServiceRecordPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceRecordPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceRecordPatch", raw, &out)
 	return out, err
 }
 
@@ -26491,6 +38861,84 @@ func UnmarshalStringFilter(ctx context.Context, raw any) (map[string]any, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStudioInput(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "region", "leadMentor", "theoryExpert", "foundedOn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["code"] = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		case "leadMentor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadMentor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["leadMentor"] = data
+		case "theoryExpert":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("theoryExpert"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["theoryExpert"] = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["foundedOn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStudioInput unmarshals raw into the StudioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStudioInput(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StudioInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputStudioOrder(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -26542,6 +38990,77 @@ func (ec *executionContext) unmarshalInputStudioOrder(ctx context.Context, obj a
 func UnmarshalStudioOrder(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StudioOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStudioPatch(ctx context.Context, obj any) (map[string]any, error) {
+	var it map[string]any
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "region", "leadMentor", "theoryExpert", "foundedOn"}
+	it = make(map[string]any, len(asMap))
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["name"] = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["region"] = data
+		case "leadMentor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leadMentor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["leadMentor"] = data
+		case "theoryExpert":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("theoryExpert"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["theoryExpert"] = data
+		case "foundedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foundedOn"))
+			data, err := ec.unmarshalODate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it["foundedOn"] = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStudioPatch unmarshals raw into the StudioPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStudioPatch(ctx context.Context, raw any) (map[string]any, error) {
+	var out map[string]any
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StudioPatch", raw, &out)
 	return out, err
 }
 
@@ -27089,6 +39608,11 @@ func (ec *executionContext) _Alliance(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "archivedAt":
+			out.Values[i] = ec._Alliance_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Alliance_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27314,6 +39838,222 @@ func (ec *executionContext) _AllianceMinMaxFields(ctx context.Context, sel ast.S
 	return out
 }
 
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *store.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_id(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subject":
+			out.Values[i] = ec._AuditEntry_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._AuditEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._AuditEntry_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operation":
+			out.Values[i] = ec._AuditEntry_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.Values[i] = ec._AuditEntry_entity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "row":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_row(ctx, field, obj)
+				})
+		case "code":
+			out.Values[i] = ec._AuditEntry_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "before":
+			out.Values[i] = ec._AuditEntry_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "after":
+			out.Values[i] = ec._AuditEntry_after(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "request":
+			out.Values[i] = ec._AuditEntry_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryAggregateImplementors = []string{"AuditEntryAggregate"}
+
+func (ec *executionContext) _AuditEntryAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryAggregate")
+		case "count":
+			out.Values[i] = ec._AuditEntryAggregate_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
+
+func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryConnection")
+		case "edges":
+			out.Values[i] = ec._AuditEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._AuditEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntryConnection_totalCount(ctx, field, obj)
+				})
+		case "aggregate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntryConnection_aggregate(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
+
+func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[store.AuditEntry]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var caseImplementors = []string{"Case", "Node"}
 
 func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj *store.Case) graphql.Marshaler {
@@ -27328,6 +40068,11 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Case_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Case_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -27380,6 +40125,149 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *store.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "sequence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_sequence(ctx, field, obj)
+				})
+		case "type":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_type(ctx, field, obj)
+				})
+		case "code":
+			out.Values[i] = ec._Change_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_operation(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._Change_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_entity(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeConnectionImplementors = []string{"ChangeConnection"}
+
+func (ec *executionContext) _ChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeConnection")
+		case "edges":
+			out.Values[i] = ec._ChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ChangeConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeEdgeImplementors = []string{"ChangeEdge"}
+
+func (ec *executionContext) _ChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeEdge")
+		case "cursor":
+			out.Values[i] = ec._ChangeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var communityImplementors = []string{"Community", "Node"}
 
 func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet, obj *store.Community) graphql.Marshaler {
@@ -27394,6 +40282,11 @@ func (ec *executionContext) _Community(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._Community_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Community_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -27756,6 +40649,11 @@ func (ec *executionContext) _Demand(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "archivedAt":
+			out.Values[i] = ec._Demand_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Demand_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27810,6 +40708,12 @@ func (ec *executionContext) _Demand(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "transitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Demand_transitions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28119,6 +41023,68 @@ func (ec *executionContext) _DemandStat(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var demandTransitionImplementors = []string{"DemandTransition"}
+
+func (ec *executionContext) _DemandTransition(ctx context.Context, sel ast.SelectionSet, obj *store.DemandTransition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, demandTransitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DemandTransition")
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DemandTransition_from(ctx, field, obj)
+				})
+		case "to":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DemandTransition_to(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._DemandTransition_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DemandTransition_actor(ctx, field, obj)
+				})
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DemandTransition_organization(ctx, field, obj)
+				})
+		case "note":
+			out.Values[i] = ec._DemandTransition_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var gradeChangeImplementors = []string{"GradeChange", "Node"}
 
 func (ec *executionContext) _GradeChange(ctx context.Context, sel ast.SelectionSet, obj *store.GradeChange) graphql.Marshaler {
@@ -28133,6 +41099,11 @@ func (ec *executionContext) _GradeChange(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._GradeChange_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._GradeChange_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -28198,6 +41169,11 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Membership_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Membership_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -28486,6 +41462,11 @@ func (ec *executionContext) _Mentorship(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Mentorship_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Mentorship_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -28886,6 +41867,651 @@ func (ec *executionContext) _MentorshipSumFields(ctx context.Context, sel ast.Se
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreRegion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreRegion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createServiceCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createServiceCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateServiceCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateServiceCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertServiceCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertServiceCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveServiceCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveServiceCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreServiceCategory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreServiceCategory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCommunity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCommunity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCommunity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCommunity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertCommunity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertCommunity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveCommunity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveCommunity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreCommunity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreCommunity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreOrganization(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertPerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertPerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archivePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archivePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorePerson":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restorePerson(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPosition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPosition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePosition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePosition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertPosition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertPosition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archivePosition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archivePosition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorePosition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restorePosition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createGradeChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createGradeChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateGradeChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateGradeChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertGradeChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertGradeChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveGradeChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveGradeChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreGradeChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreGradeChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createAlliance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createAlliance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAlliance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAlliance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertAlliance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertAlliance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveAlliance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveAlliance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreAlliance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreAlliance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createMembership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createMembership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMembership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMembership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertMembership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertMembership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveMembership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveMembership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreMembership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreMembership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createStudio":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createStudio(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateStudio":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateStudio(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertStudio":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertStudio(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveStudio":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveStudio(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreStudio":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreStudio(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createMentorship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createMentorship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMentorship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMentorship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertMentorship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertMentorship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveMentorship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveMentorship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreMentorship":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreMentorship(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createResearchTopic":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createResearchTopic(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateResearchTopic":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateResearchTopic(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertResearchTopic":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertResearchTopic(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveResearchTopic":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveResearchTopic(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreResearchTopic":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreResearchTopic(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createServiceEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createServiceEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateServiceEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateServiceEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertServiceEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertServiceEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveServiceEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveServiceEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreServiceEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreServiceEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createServiceRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createServiceRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateServiceRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateServiceRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertServiceRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertServiceRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveServiceRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveServiceRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreServiceRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreServiceRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordServices":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordServices(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "respondToDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_respondToDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transitionDemand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transitionDemand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationImplementors = []string{"Organization", "Node", "Organizer"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *store.Organization) graphql.Marshaler {
@@ -28900,6 +42526,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._Organization_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Organization_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -29201,6 +42832,11 @@ func (ec *executionContext) _Person(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Person_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Person_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -29573,6 +43209,11 @@ func (ec *executionContext) _Position(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "archivedAt":
+			out.Values[i] = ec._Position_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Position_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29809,6 +43450,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_mentorshipStats(ctx, field)
 				})
+		case "changes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changes(ctx, field)
+				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -29822,6 +43475,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recordServicesPayloadImplementors = []string{"RecordServicesPayload"}
+
+func (ec *executionContext) _RecordServicesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RecordServicesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recordServicesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecordServicesPayload")
+		case "records":
+			out.Values[i] = ec._RecordServicesPayload_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._RecordServicesPayload_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._RecordServicesPayload_replayed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "idempotencyKey":
+			out.Values[i] = ec._RecordServicesPayload_idempotencyKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29854,6 +43555,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Region_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Region_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -30275,6 +43981,11 @@ func (ec *executionContext) _ResearchTopic(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "archivedAt":
+			out.Values[i] = ec._ResearchTopic_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._ResearchTopic_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30339,6 +44050,11 @@ func (ec *executionContext) _ServiceCategory(ctx context.Context, sel ast.Select
 		case "id":
 			out.Values[i] = ec._ServiceCategory_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._ServiceCategory_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -30520,6 +44236,11 @@ func (ec *executionContext) _ServiceEvent(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._ServiceEvent_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._ServiceEvent_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -30782,6 +44503,11 @@ func (ec *executionContext) _ServiceRecord(ctx context.Context, sel ast.Selectio
 		case "id":
 			out.Values[i] = ec._ServiceRecord_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._ServiceRecord_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "code":
@@ -31213,6 +44939,11 @@ func (ec *executionContext) _Studio(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "archivedAt":
+			out.Values[i] = ec._Studio_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "code":
 			out.Values[i] = ec._Studio_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31448,6 +45179,30 @@ func (ec *executionContext) _StudioMinMaxFields(ctx context.Context, sel ast.Sel
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "serviceRecorded":
+		return ec._Subscription_serviceRecorded(ctx, fields[0])
+	case "demandChanged":
+		return ec._Subscription_demandChanged(ctx, fields[0])
+	case "changed":
+		return ec._Subscription_changed(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -31956,6 +45711,11 @@ func (ec *executionContext) marshalNAllianceEdge2ᚕgithubᚗcomᚋcivicgraphᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNAllianceInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputAllianceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAllianceMinMaxFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AllianceMinMaxFields!")
@@ -31983,8 +45743,97 @@ func (ec *executionContext) marshalNAllianceOrderField2string(ctx context.Contex
 	return res
 }
 
+func (ec *executionContext) unmarshalNAlliancePatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputAlliancePatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAllianceWhere2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputAllianceWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.AuditEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAuditEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *store.AuditEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntry!")
+		return graphql.Null
+	}
+	return ec._AuditEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryAggregate2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryAggregate!")
+		return graphql.Null
+	}
+	return ec._AuditEntryAggregate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryConnection2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryConnection!")
+		return graphql.Null
+	}
+	return ec._AuditEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[store.AuditEntry]) graphql.Marshaler {
+	return ec._AuditEntryEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Edge[store.AuditEntry]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntryEdge2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNAuditEntryOrder2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputAuditEntryOrder(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAuditEntryOrderField2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditEntryOrderField2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AuditEntryOrderField!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNAuditEntryWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputAuditEntryWhere(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -32024,6 +45873,82 @@ func (ec *executionContext) marshalNCase2ᚖgithubᚗcomᚋcivicgraphᚋcivicgra
 		return graphql.Null
 	}
 	return ec._Case(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCaseInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputCaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCasePatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputCasePatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChange2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChange2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐChange(ctx context.Context, sel ast.SelectionSet, v *store.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Change!")
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeConnection2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeConnection(ctx context.Context, sel ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeConnection!")
+		return graphql.Null
+	}
+	return ec._ChangeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeEdge2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeEdge2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeEdge2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeEdge(ctx context.Context, sel ast.SelectionSet, v *model.ChangeEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeEdge!")
+		return graphql.Null
+	}
+	return ec._ChangeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeOperation2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeOperation(ctx context.Context, v any) (model.ChangeOperation, error) {
+	var res model.ChangeOperation
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeOperation2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐChangeOperation(ctx context.Context, sel ast.SelectionSet, v model.ChangeOperation) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCommunity2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐCommunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Community) graphql.Marshaler {
@@ -32094,6 +46019,11 @@ func (ec *executionContext) marshalNCommunityEdge2ᚕgithubᚗcomᚋcivicgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNCommunityInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputCommunityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCommunityKind2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32133,6 +46063,11 @@ func (ec *executionContext) marshalNCommunityOrderField2string(ctx context.Conte
 		graphql.AddInvalidNullFromMarshaler(ctx, "CommunityOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCommunityPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputCommunityPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCommunitySumFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -32266,6 +46201,11 @@ func (ec *executionContext) marshalNDemandEdge2ᚕgithubᚗcomᚋcivicgraphᚋci
 	return ret
 }
 
+func (ec *executionContext) unmarshalNDemandInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputDemandInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDemandMinMaxFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DemandMinMaxFields!")
@@ -32291,6 +46231,11 @@ func (ec *executionContext) marshalNDemandOrderField2string(ctx context.Context,
 		graphql.AddInvalidNullFromMarshaler(ctx, "DemandOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDemandPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputDemandPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDemandStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐDemandStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DemandStat) graphql.Marshaler {
@@ -32331,9 +46276,43 @@ func (ec *executionContext) marshalNDemandStatus2string(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) marshalNDemandTransition2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemandTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.DemandTransition) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDemandTransition2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemandTransition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDemandTransition2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐDemandTransition(ctx context.Context, sel ast.SelectionSet, v *store.DemandTransition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DemandTransition!")
+		return graphql.Null
+	}
+	return ec._DemandTransition(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDemandWhere2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputDemandWhere(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEntityType2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityType(ctx context.Context, v any) (model.EntityType, error) {
+	var res model.EntityType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntityType2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityType(ctx context.Context, sel ast.SelectionSet, v model.EntityType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -32386,6 +46365,16 @@ func (ec *executionContext) marshalNGradeChange2ᚖgithubᚗcomᚋcivicgraphᚋc
 		return graphql.Null
 	}
 	return ec._GradeChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGradeChangeInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputGradeChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNGradeChangePatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputGradeChangePatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNGradeChangeWhere2map(ctx context.Context, v any) (map[string]any, error) {
@@ -32510,6 +46499,11 @@ func (ec *executionContext) marshalNMembershipEdge2ᚕgithubᚗcomᚋcivicgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNMembershipInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputMembershipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMembershipMinMaxFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MembershipMinMaxFields!")
@@ -32535,6 +46529,11 @@ func (ec *executionContext) marshalNMembershipOrderField2string(ctx context.Cont
 		graphql.AddInvalidNullFromMarshaler(ctx, "MembershipOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNMembershipPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputMembershipPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNMembershipWhere2map(ctx context.Context, v any) (map[string]any, error) {
@@ -32678,6 +46677,11 @@ func (ec *executionContext) marshalNMentorshipEdge2ᚕgithubᚗcomᚋcivicgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNMentorshipInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputMentorshipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMentorshipMinMaxFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MentorshipMinMaxFields!")
@@ -32717,6 +46721,11 @@ func (ec *executionContext) marshalNMentorshipOutcome2string(ctx context.Context
 		graphql.AddInvalidNullFromMarshaler(ctx, "MentorshipOutcome!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNMentorshipPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputMentorshipPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMentorshipStat2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐMentorshipStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MentorshipStat) graphql.Marshaler {
@@ -32840,6 +46849,11 @@ func (ec *executionContext) marshalNOrganizationEdge2ᚕgithubᚗcomᚋcivicgrap
 	return ret
 }
 
+func (ec *executionContext) unmarshalNOrganizationInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputOrganizationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrganizationKind2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32871,6 +46885,11 @@ func (ec *executionContext) marshalNOrganizationOrderField2string(ctx context.Co
 		graphql.AddInvalidNullFromMarshaler(ctx, "OrganizationOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNOrganizationPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputOrganizationPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOrganizationWhere2map(ctx context.Context, v any) (map[string]any, error) {
@@ -32954,6 +46973,11 @@ func (ec *executionContext) marshalNPersonEdge2ᚕgithubᚗcomᚋcivicgraphᚋci
 	return ret
 }
 
+func (ec *executionContext) unmarshalNPersonInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputPersonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPersonMinMaxFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PersonMinMaxFields!")
@@ -32979,6 +47003,11 @@ func (ec *executionContext) marshalNPersonOrderField2string(ctx context.Context,
 		graphql.AddInvalidNullFromMarshaler(ctx, "PersonOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNPersonPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputPersonPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPersonSumFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -33018,9 +47047,27 @@ func (ec *executionContext) marshalNPosition2ᚖgithubᚗcomᚋcivicgraphᚋcivi
 	return ec._Position(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPositionInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputPositionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPositionPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputPositionPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPositionWhere2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputPositionWhere(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecordServicesPayload2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐRecordServicesPayload(ctx context.Context, sel ast.SelectionSet, v *model.RecordServicesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecordServicesPayload!")
+		return graphql.Null
+	}
+	return ec._RecordServicesPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋstoreᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Region) graphql.Marshaler {
@@ -33091,6 +47138,11 @@ func (ec *executionContext) marshalNRegionEdge2ᚕgithubᚗcomᚋcivicgraphᚋci
 	return ret
 }
 
+func (ec *executionContext) unmarshalNRegionInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputRegionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRegionLevel2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33122,6 +47174,11 @@ func (ec *executionContext) marshalNRegionOrderField2string(ctx context.Context,
 		graphql.AddInvalidNullFromMarshaler(ctx, "RegionOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNRegionPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputRegionPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRegionSummary2ᚖgithubᚗcomᚋcivicgraphᚋcivicgraphᚋinternalᚋanalyticsᚐSummary(ctx context.Context, sel ast.SelectionSet, v *analytics.Summary) graphql.Marshaler {
@@ -33159,6 +47216,16 @@ func (ec *executionContext) marshalNResearchTopic2ᚖgithubᚗcomᚋcivicgraph�
 		return graphql.Null
 	}
 	return ec._ResearchTopic(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResearchTopicInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputResearchTopicInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResearchTopicPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputResearchTopicPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRole2string(ctx context.Context, v any) (string, error) {
@@ -33265,6 +47332,11 @@ func (ec *executionContext) marshalNServiceCategoryEdge2ᚕgithubᚗcomᚋcivicg
 	return ret
 }
 
+func (ec *executionContext) unmarshalNServiceCategoryInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputServiceCategoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNServiceCategoryOrder2map(ctx context.Context, v any) (map[string]any, error) {
 	res, err := ec.unmarshalInputServiceCategoryOrder(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33282,6 +47354,11 @@ func (ec *executionContext) marshalNServiceCategoryOrderField2string(ctx context
 		graphql.AddInvalidNullFromMarshaler(ctx, "ServiceCategoryOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNServiceCategoryPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputServiceCategoryPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNServiceCategoryWhere2map(ctx context.Context, v any) (map[string]any, error) {
@@ -33393,6 +47470,11 @@ func (ec *executionContext) marshalNServiceEventEdge2ᚕgithubᚗcomᚋcivicgrap
 	return ret
 }
 
+func (ec *executionContext) unmarshalNServiceEventInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputServiceEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNServiceEventKind2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33432,6 +47514,11 @@ func (ec *executionContext) marshalNServiceEventOrderField2string(ctx context.Co
 		graphql.AddInvalidNullFromMarshaler(ctx, "ServiceEventOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNServiceEventPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputServiceEventPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNServiceEventWhere2map(ctx context.Context, v any) (map[string]any, error) {
@@ -33507,6 +47594,25 @@ func (ec *executionContext) marshalNServiceRecordEdge2ᚕgithubᚗcomᚋcivicgra
 	return ret
 }
 
+func (ec *executionContext) unmarshalNServiceRecordInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputServiceRecordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNServiceRecordInput2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceRecordInput2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNServiceRecordMinMaxFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ServiceRecordMinMaxFields!")
@@ -33532,6 +47638,11 @@ func (ec *executionContext) marshalNServiceRecordOrderField2string(ctx context.C
 		graphql.AddInvalidNullFromMarshaler(ctx, "ServiceRecordOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNServiceRecordPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputServiceRecordPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNServiceRecordSumFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -33674,6 +47785,11 @@ func (ec *executionContext) marshalNStudioEdge2ᚕgithubᚗcomᚋcivicgraphᚋci
 	return ret
 }
 
+func (ec *executionContext) unmarshalNStudioInput2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputStudioInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNStudioMinMaxFields2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StudioMinMaxFields!")
@@ -33699,6 +47815,11 @@ func (ec *executionContext) marshalNStudioOrderField2string(ctx context.Context,
 		graphql.AddInvalidNullFromMarshaler(ctx, "StudioOrderField!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNStudioPatch2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := ec.unmarshalInputStudioPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNStudioWhere2map(ctx context.Context, v any) (map[string]any, error) {
@@ -33964,6 +48085,48 @@ func (ec *executionContext) unmarshalOAllianceWhere2ᚕmapᚄ(ctx context.Contex
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 		res[i], err = ec.unmarshalNAllianceWhere2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAuditEntryOrder2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAuditEntryOrder2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAuditEntryWhere2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAuditEntryWhere(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAuditEntryWhere2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAuditEntryWhere2map(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -34290,6 +48453,42 @@ func (ec *executionContext) unmarshalODemandWhere2ᚕmapᚄ(ctx context.Context,
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEntityType2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityTypeᚄ(ctx context.Context, v any) ([]model.EntityType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.EntityType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEntityType2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEntityType2ᚕgithubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EntityType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEntityType2githubᚗcomᚋcivicgraphᚋcivicgraphᚋgraphᚋmodelᚐEntityType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {

@@ -31,6 +31,8 @@ type (
 		*Connection[store.AccessLogEntry]
 	}
 	AccessLogEntryEdge     = Edge[store.AccessLogEntry]
+	AuditEntryConnection   struct{ *Connection[store.AuditEntry] }
+	AuditEntryEdge         = Edge[store.AuditEntry]
 	ServiceEventConnection struct {
 		*Connection[store.ServiceEvent]
 	}

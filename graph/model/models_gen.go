@@ -2,5 +2,183 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/civicgraph/civicgraph/internal/store"
+)
+
+type ChangeConnection struct {
+	Edges    []*ChangeEdge   `json:"edges"`
+	Nodes    []*store.Change `json:"nodes"`
+	PageInfo *PageInfo       `json:"pageInfo"`
+}
+
+type ChangeEdge struct {
+	// The change's sequence, as a string: pass it as after to resume.
+	Cursor string        `json:"cursor"`
+	Node   *store.Change `json:"node"`
+}
+
+type Mutation struct {
+}
+
 type Query struct {
+}
+
+type RecordServicesPayload struct {
+	// The records written (or, for a replay, the records the first call wrote, as they are now).
+	Records []*store.ServiceRecord `json:"records"`
+	Count   int                    `json:"count"`
+	// True when this key was seen before with the same payload: nothing was written.
+	Replayed       bool   `json:"replayed"`
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Live updates over graphql-transport-ws, from the change feed: every server process sees every write.
+type Subscription struct {
+}
+
+type ChangeOperation string
+
+const (
+	// The row was created or changed: read it (entity) and keep it.
+	ChangeOperationUpsert ChangeOperation = "UPSERT"
+	// The row was archived: drop it (a tombstone; entity is null).
+	ChangeOperationArchive ChangeOperation = "ARCHIVE"
+)
+
+var AllChangeOperation = []ChangeOperation{
+	ChangeOperationUpsert,
+	ChangeOperationArchive,
+}
+
+func (e ChangeOperation) IsValid() bool {
+	switch e {
+	case ChangeOperationUpsert, ChangeOperationArchive:
+		return true
+	}
+	return false
+}
+
+func (e ChangeOperation) String() string {
+	return string(e)
+}
+
+func (e *ChangeOperation) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeOperation(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeOperation", str)
+	}
+	return nil
+}
+
+func (e ChangeOperation) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeOperation) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeOperation) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The entity types, as the change feed names them.
+type EntityType string
+
+const (
+	EntityTypeRegion          EntityType = "REGION"
+	EntityTypeServiceCategory EntityType = "SERVICE_CATEGORY"
+	EntityTypeCommunity       EntityType = "COMMUNITY"
+	EntityTypeOrganization    EntityType = "ORGANIZATION"
+	EntityTypePerson          EntityType = "PERSON"
+	EntityTypePosition        EntityType = "POSITION"
+	EntityTypeGradeChange     EntityType = "GRADE_CHANGE"
+	EntityTypeAlliance        EntityType = "ALLIANCE"
+	EntityTypeMembership      EntityType = "MEMBERSHIP"
+	EntityTypeStudio          EntityType = "STUDIO"
+	EntityTypeMentorship      EntityType = "MENTORSHIP"
+	EntityTypeResearchTopic   EntityType = "RESEARCH_TOPIC"
+	EntityTypeCase            EntityType = "CASE"
+	EntityTypeServiceEvent    EntityType = "SERVICE_EVENT"
+	EntityTypeDemand          EntityType = "DEMAND"
+	EntityTypeServiceRecord   EntityType = "SERVICE_RECORD"
+)
+
+var AllEntityType = []EntityType{
+	EntityTypeRegion,
+	EntityTypeServiceCategory,
+	EntityTypeCommunity,
+	EntityTypeOrganization,
+	EntityTypePerson,
+	EntityTypePosition,
+	EntityTypeGradeChange,
+	EntityTypeAlliance,
+	EntityTypeMembership,
+	EntityTypeStudio,
+	EntityTypeMentorship,
+	EntityTypeResearchTopic,
+	EntityTypeCase,
+	EntityTypeServiceEvent,
+	EntityTypeDemand,
+	EntityTypeServiceRecord,
+}
+
+func (e EntityType) IsValid() bool {
+	switch e {
+	case EntityTypeRegion, EntityTypeServiceCategory, EntityTypeCommunity, EntityTypeOrganization, EntityTypePerson, EntityTypePosition, EntityTypeGradeChange, EntityTypeAlliance, EntityTypeMembership, EntityTypeStudio, EntityTypeMentorship, EntityTypeResearchTopic, EntityTypeCase, EntityTypeServiceEvent, EntityTypeDemand, EntityTypeServiceRecord:
+		return true
+	}
+	return false
+}
+
+func (e EntityType) String() string {
+	return string(e)
+}
+
+func (e *EntityType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EntityType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EntityType", str)
+	}
+	return nil
+}
+
+func (e EntityType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EntityType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EntityType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

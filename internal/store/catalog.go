@@ -81,6 +81,14 @@ var Catalog = map[string]*Entity{
 			"operation": f("operation", String), "entity": f("entity", String),
 		},
 	},
+	// The audit trail, like the access log, is ADMIN's only.
+	"AuditEntry": {
+		Name: "AuditEntry", Table: "audit_log",
+		Fields: map[string]Field{
+			"id": f("id", ID), "at": f("at", TimeField), "subject": f("subject", String),
+			"operation": f("operation", String), "entity": f("entity", String), "code": f("code", String),
+		},
+	},
 	"Region": {
 		Name: "Region", Table: "regions", PathColumn: "path",
 		Fields:    withID(map[string]Field{"name": f("name", String), "level": f("level", Enum)}),

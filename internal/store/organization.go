@@ -1,6 +1,10 @@
 package store
 
-import "github.com/uptrace/bun"
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
 
 // Organization is any unit: a party committee or branch, a government agency,
 // a public institution, an enterprise, a social organisation, a merchant.
@@ -16,6 +20,8 @@ type Organization struct {
 	CommunityID *int64 `bun:"community_id"`
 	ParentID    *int64 `bun:"parent_id"`
 	RegionPath  string `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the organization's global id.
@@ -35,6 +41,8 @@ type Alliance struct {
 	LeadCommunityID *int64 `bun:"lead_community_id"`
 	FoundedOn       *Date  `bun:"founded_on"`
 	RegionPath      string `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the alliance's global id.
@@ -54,6 +62,8 @@ type Membership struct {
 	SignedOn       *Date  `bun:"signed_on"`
 	LeftOn         *Date  `bun:"left_on"`
 	RegionPath     string `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the membership's global id.

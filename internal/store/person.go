@@ -1,6 +1,10 @@
 package store
 
-import "github.com/uptrace/bun"
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
 
 // Person is anyone the data names: residents, party members, community and
 // grid workers, volunteers, secretaries, mentors, experts. Name, phone and
@@ -20,6 +24,8 @@ type Person struct {
 	PartyMember    bool     `bun:"party_member"`
 	Roles          []string `bun:"roles"`
 	RegionPath     string   `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the person's global id.
@@ -43,6 +49,8 @@ type Position struct {
 	Title          string `bun:"title"`
 	From           *Date  `bun:"from_on"`
 	To             *Date  `bun:"to_on"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the position's global id.
@@ -59,6 +67,8 @@ type GradeChange struct {
 	Tier        int    `bun:"tier"`
 	Step        int    `bun:"step"`
 	EffectiveOn Date   `bun:"effective_on"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the grade change's global id.

@@ -21,6 +21,8 @@ type Region struct {
 	ParentID *int64  `bun:"parent_id"`
 	Path     string  `bun:"path"`
 	TZ       *string `bun:"time_zone"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the region's global id.
@@ -62,6 +64,8 @@ type Community struct {
 	Population *int   `bun:"population"`
 	Households *int   `bun:"households"`
 	RegionPath string `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the community's global id.

@@ -15,6 +15,8 @@ type ServiceCategory struct {
 	Code     string `bun:"code"`
 	Name     string `bun:"name"`
 	ParentID *int64 `bun:"parent_id"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the category's global id.
@@ -37,6 +39,8 @@ type ServiceEvent struct {
 	StartsAt                *time.Time `bun:"starts_at"`
 	EndsAt                  *time.Time `bun:"ends_at"`
 	RegionPath              string     `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the event's global id.
@@ -65,6 +69,8 @@ type ServiceRecord struct {
 	AllianceID       *int64    `bun:"alliance_id"`
 	DemandID         *int64    `bun:"demand_id"`
 	RegionPath       string    `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the record's global id.
@@ -87,10 +93,12 @@ type Demand struct {
 	RespondedAt  *time.Time `bun:"responded_at"`
 	ResolvedAt   *time.Time `bun:"resolved_at"`
 	RegionPath   string     `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the demand's global id.
 func (d *Demand) ID() string { return GlobalID("Demand", d.RowID) }
 
 // DemandStatuses are the states of a demand's workflow.
-var DemandStatuses = []string{"OPEN", "ASSIGNED", "IN_PROGRESS", "RESOLVED", "CLOSED"}
+var DemandStatuses = []string{"OPEN", "ASSIGNED", "IN_PROGRESS", "RESOLVED", "CLOSED", "REOPENED"}

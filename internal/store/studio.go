@@ -1,6 +1,10 @@
 package store
 
-import "github.com/uptrace/bun"
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+)
 
 // Studio is a training studio (优秀社区党委书记培养工作室) of a street: a lead
 // mentor, a theory expert from the faculty pool, and cohorts of trainees.
@@ -15,6 +19,8 @@ type Studio struct {
 	TheoryExpertID *int64 `bun:"theory_expert_id"`
 	FoundedOn      *Date  `bun:"founded_on"`
 	RegionPath     string `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the studio's global id.
@@ -38,6 +44,8 @@ type Mentorship struct {
 	Outcome     *string `bun:"outcome"`
 	OutcomeYear *int    `bun:"outcome_year"`
 	RegionPath  string  `bun:"region_path"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the mentorship's global id.
@@ -57,6 +65,8 @@ type ResearchTopic struct {
 	LeadID   *int64 `bun:"lead_id"`
 	Title    string `bun:"title"`
 	Year     *int   `bun:"year"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the topic's global id.
@@ -72,6 +82,8 @@ type Case struct {
 	LeadID   *int64 `bun:"lead_id"`
 	Title    string `bun:"title"`
 	Year     *int   `bun:"year"`
+	// ArchivedAt is when the row was archived; nil while it is live.
+	ArchivedAt *time.Time `bun:"archived_at"`
 }
 
 // ID is the case's global id.
