@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -19,6 +20,15 @@ import (
 // args bundles a connection field's arguments.
 func args(first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) query.Args {
 	return query.Args{First: first, After: after, Last: last, Before: before, Where: where, OrderBy: orderBy}
+}
+
+// rootArgs bundles a root connection's arguments: those of args, and
+// includeArchived, which keeps the archived rows of the connection's own
+// type (null and false: live rows only).
+func rootArgs(first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) query.Args {
+	a := args(first, after, last, before, where, orderBy)
+	a.IncludeArchived = includeArchived != nil && *includeArchived
+	return a
 }
 
 // connection is the shape of every <Type>Connection Go type.
@@ -47,12 +57,13 @@ func root[C connection[T], T any, PT row[T]](ctx context.Context, db *store.DB, 
 	}
 	register[T, PT](ctx, page.Nodes)
 	c := C{model.NewConnection(page, func(ctx context.Context, ms []query.Measure) (*query.Totals, error) {
-		return query.Aggregate(ctx, db, e, a.Where, ms)
+		return query.AggregateRoot(ctx, db, e, a, ms)
 	})}
 	return &c, nil
 }
 
-// byCode reads one row by its code (null when there is none).
+// byCode reads one row by its code (null when there is none, or it is
+// archived).
 func byCode[T any, PT row[T]](ctx context.Context, db *store.DB, code string) (*T, error) {
 	r, err := query.ByCode[T](ctx, db, store.Catalog[entityOf[T]()], code)
 	if r != nil {
@@ -82,9 +93,94 @@ func nested[C connection[T], T any, PT row[T]](ctx context.Context, field string
 	return &c, nil
 }
 
-// ref reads obj's to-one field, following the foreign key fk returns.
+// ref reads obj's to-one field, following the foreign key fk returns. A
+// link to an archived row reads as null, except from an archived row (one
+// a root connection lists with includeArchived): that one shows the rows
+// it links to, archived or not, as it was when archived. Its required
+// links must resolve (a mentorship's studio, a membership's alliance),
+// and the write path archives a row only after the rows that refer to it.
 func ref[T any, PT row[T], P loader.Keyed](ctx context.Context, field string, obj P, fk func(P) *int64) (*T, error) {
-	return loader.Ref[P, T, PT](ctx, field, parentOf(field), obj, entityOf[T](), fk)
+	r, err := loader.Ref[P, T, PT](ctx, field, parentOf(field), obj, entityOf[T](), fk)
+	if err != nil || r != nil || fk(obj) == nil || !archivedRow(obj) {
+		return r, err
+	}
+	return archivedRef[T, PT](ctx, field, obj, *fk(obj))
+}
+
+// archivedRow says whether a model row is archived (its ArchivedAt is set).
+func archivedRow(obj any) bool {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return false
+	}
+	f := v.Elem().FieldByName("ArchivedAt")
+	return f.IsValid() && f.Kind() == reflect.Pointer && !f.IsNil()
+}
+
+// archivedRef reads the row an archived row's to-one field links to,
+// archived or not (and still only one the principal may see), for obj's
+// whole sibling group at once: the group's archived rows' foreign keys
+// (the relation's column in the catalog), then their targets.
+func archivedRef[T any, PT row[T]](ctx context.Context, field string, obj loader.Keyed, id int64) (*T, error) {
+	target, db := store.Catalog[entityOf[T]()], loader.DB(ctx)
+	parent := store.Catalog[parentOf(field)]
+	var rel store.Relation
+	if parent != nil {
+		rel = parent.Relations[strings.TrimPrefix(field, parentOf(field)+".")]
+	}
+	if rel.Column == "" || !query.Archivable(parent) {
+		return query.ByIDAny[T](ctx, db, target, id)
+	}
+	links, err := loader.Group(ctx, field+":archived", parent.Name, obj, nil, func(ids []int64) (map[int64]*T, error) {
+		keys, err := archivedKeys(ctx, db, parent, rel.Column, ids)
+		if err != nil {
+			return nil, err
+		}
+		targets := make([]int64, 0, len(keys))
+		for _, k := range keys {
+			targets = append(targets, k)
+		}
+		found, err := query.ByIDsAny[T](ctx, db, target, targets)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]*T, 0, len(found))
+		out := make(map[int64]*T, len(keys))
+		for row, k := range keys {
+			if t, ok := found[k]; ok {
+				out[row] = t
+				rows = append(rows, t)
+			}
+		}
+		register[T, PT](ctx, rows)
+		return out, nil
+	})
+	return links, err
+}
+
+// archivedKeys reads the foreign key column of the archived rows among ids
+// of e's table: row id → linked id.
+func archivedKeys(ctx context.Context, db store.Querier, e *store.Entity, column string, ids []int64) (map[int64]int64, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	rows, err := db.Query(ctx, "SELECT t.id, t."+column+" FROM "+e.Table+" t WHERE t.id IN ("+in+") AND t.archived_at IS NOT NULL AND t."+
+		column+" IS NOT NULL", args...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s links of archived rows: %w", e.Name, err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var row, link int64
+		if err := rows.Scan(&row, &link); err != nil {
+			return nil, fmt.Errorf("load %s links of archived rows: %w", e.Name, err)
+		}
+		out[row] = link
+	}
+	return out, rows.Err()
 }
 
 // list reads obj's rows of a plain list field in the given order.

@@ -75,62 +75,62 @@ func (r *queryResolver) Demand(ctx context.Context, code string) (*store.Demand,
 
 // Regions is the resolver for the regions field.
 func (r *queryResolver) Regions(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.RegionConnection, error) {
-	return root[model.RegionConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.RegionConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Communities is the resolver for the communities field.
 func (r *queryResolver) Communities(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.CommunityConnection, error) {
-	return root[model.CommunityConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.CommunityConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Organizations is the resolver for the organizations field.
 func (r *queryResolver) Organizations(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.OrganizationConnection, error) {
-	return root[model.OrganizationConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.OrganizationConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Alliances is the resolver for the alliances field.
 func (r *queryResolver) Alliances(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.AllianceConnection, error) {
-	return root[model.AllianceConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.AllianceConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Memberships is the resolver for the memberships field.
 func (r *queryResolver) Memberships(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.MembershipConnection, error) {
-	return root[model.MembershipConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.MembershipConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // People is the resolver for the people field.
 func (r *queryResolver) People(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.PersonConnection, error) {
-	return root[model.PersonConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.PersonConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Studios is the resolver for the studios field.
 func (r *queryResolver) Studios(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.StudioConnection, error) {
-	return root[model.StudioConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.StudioConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Mentorships is the resolver for the mentorships field.
 func (r *queryResolver) Mentorships(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.MentorshipConnection, error) {
-	return root[model.MentorshipConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.MentorshipConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // ServiceCategories is the resolver for the serviceCategories field.
 func (r *queryResolver) ServiceCategories(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.ServiceCategoryConnection, error) {
-	return root[model.ServiceCategoryConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.ServiceCategoryConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // ServiceEvents is the resolver for the serviceEvents field.
 func (r *queryResolver) ServiceEvents(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.ServiceEventConnection, error) {
-	return root[model.ServiceEventConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.ServiceEventConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // ServiceRecords is the resolver for the serviceRecords field.
 func (r *queryResolver) ServiceRecords(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.ServiceRecordConnection, error) {
-	return root[model.ServiceRecordConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.ServiceRecordConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Demands is the resolver for the demands field.
 func (r *queryResolver) Demands(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any, includeArchived *bool) (*model.DemandConnection, error) {
-	return root[model.DemandConnection](ctx, r.DB, args(first, after, last, before, where, orderBy))
+	return root[model.DemandConnection](ctx, r.DB, rootArgs(first, after, last, before, where, orderBy, includeArchived))
 }
 
 // Query returns generated.QueryResolver implementation.

@@ -66,24 +66,26 @@ func (s *Stats) Coverages(ctx context.Context, regionIDs []int64, asOf *time.Tim
 		k := [2]time.Time{from.UTC(), to.UTC()}
 		byQuarter[k] = append(byQuarter[k], id)
 	}
-	// A graduate is the trainee of a mentorship the principal may see: one
-	// in a studio outside its scope is not counted (everything else probed
-	// hangs from the region's own communities, so lies within its scope).
-	graduated, graduatedArgs := "", []any(nil)
+	// A graduate is the trainee of a live mentorship the principal may see:
+	// one in a studio outside its scope is not counted (everything else
+	// probed hangs from the region's own communities, so lies within its
+	// scope). Archived communities, alliances, people, mentorships and
+	// events count nowhere (subtreeFigures keeps the live communities).
+	graduated, graduatedArgs := " AND "+query.Live("m"), []any(nil)
 	if cond, args := query.Visible(auth.From(ctx), store.Catalog["Mentorship"], "m"); cond != "" {
-		graduated, graduatedArgs = " AND "+cond, args
+		graduated, graduatedArgs = graduated+" AND "+cond, args
 	}
 	cols := []string{
 		"COUNT(*)",
-		"SUM(CASE WHEN EXISTS (SELECT 1 FROM alliances a WHERE a.lead_community_id = x.id) THEN 1 ELSE 0 END)",
+		"SUM(CASE WHEN EXISTS (SELECT 1 FROM alliances a WHERE a.lead_community_id = x.id AND " + query.Live("a") + ") THEN 1 ELSE 0 END)",
 		// The next two are uncorrelated IN subqueries, computed once into a
 		// set rather than probed per community: a community's secretaries
 		// cannot be found by index (roles are indexed by role, people by
 		// community), so a per-community probe scanned every secretary
 		// 1,000 times at city scale (370 ms; as a set, 16 ms).
 		"SUM(CASE WHEN x.id IN (SELECT p.community_id FROM people p JOIN person_roles sec ON sec.person_id = p.id AND sec.role = 'SECRETARY'" +
-			" WHERE EXISTS (SELECT 1 FROM mentorships m WHERE m.trainee_id = p.id" + graduated + ")) THEN 1 ELSE 0 END)",
-		"SUM(CASE WHEN x.id IN (SELECT e.community_id FROM service_events e WHERE e.kind = 'MARKET'" +
+			" WHERE " + query.Live("p") + " AND EXISTS (SELECT 1 FROM mentorships m WHERE m.trainee_id = p.id" + graduated + ")) THEN 1 ELSE 0 END)",
+		"SUM(CASE WHEN x.id IN (SELECT e.community_id FROM service_events e WHERE e.kind = 'MARKET' AND " + query.Live("e") +
 			" AND e.starts_at >= ? AND e.starts_at < ?) THEN 1 ELSE 0 END)",
 	}
 	for q, ids := range byQuarter {

@@ -25,6 +25,12 @@
 //     open): exact for China, which has had a fixed offset since 1991.
 //   - Windows are half-open [From, To) on the fact's instant (occurred_at,
 //     raised_at); relative windows are whole calendar units in the zone.
+//   - Archived rows count nowhere: not the facts (records, demands,
+//     mentorships), not the rows a where reaches (package query's
+//     Condition keeps live rows only), not the communities, alliances,
+//     people, studios, memberships and events of summaries and coverage,
+//     and not in the roll-ups (package rollup counts live rows only). An
+//     archived region has no figures.
 //   - Groups with no rows are absent, also the single total row of an empty
 //     grouping. Rows are ordered by the group keys in the order of
 //     Grouping.By: entities by their code, NULL keys last; periods by start;

@@ -22,7 +22,8 @@ type regionInfo struct {
 // regions loads the regions with the given ids (unknown ids are absent from
 // the result) in one statement. A region's zone is its own time_zone or its
 // nearest ancestor's (the longest ancestor path with one), else the default;
-// a zone name Go cannot load falls back to the default too.
+// a zone name Go cannot load falls back to the default too. An archived
+// region is unknown, like one the principal may not see.
 func (s *Stats) regions(ctx context.Context, ids []int64) (map[int64]*regionInfo, error) {
 	out := map[int64]*regionInfo{}
 	if len(ids) == 0 {
@@ -32,7 +33,7 @@ func (s *Stats) regions(ctx context.Context, ids []int64) (map[int64]*regionInfo
 	b.w("SELECT r.id, r.path, a.path, a.time_zone FROM regions r LEFT JOIN regions a",
 		" ON a.time_zone IS NOT NULL AND a.time_zone <> ''",
 		" AND r.path >= a.path AND r.path < substr(a.path, 1, length(a.path) - 1) || '0'",
-		" WHERE r.id IN ").ids(ids)
+		" WHERE r.id IN ").ids(ids).w(" AND ", query.Live("r"))
 	// A region the principal may not see has no figures for it.
 	if cond, args := query.Visible(auth.From(ctx), store.Catalog["Region"], "r"); cond != "" {
 		b.w(" AND ").frag(cond, args)

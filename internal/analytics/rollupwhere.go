@@ -97,7 +97,10 @@ func rollupWhere(w map[string]any, e *store.Entity, negated bool) (map[string]an
 }
 
 // eventKind rewrites the value of event: null (no event) as eventKind
-// null, and {kind: F} (or {}, any event) as eventKind not null and F.
+// null, and {kind: F} (or {}, any event) as eventKind not null and F. A
+// record of an archived event is filed under no event kind, as on the base
+// tables its event reads as none (event: null selects it, event: {...}
+// does not).
 func eventKind(v any, null, negated bool) (map[string]any, bool) {
 	if null {
 		return map[string]any{"isNull": true}, true

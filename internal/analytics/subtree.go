@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/civicgraph/civicgraph/internal/query"
+	"github.com/civicgraph/civicgraph/internal/store"
 )
 
 // subtreeQuery is a per-region figure over a region-bound table (alias x):
 // aggregate expressions cols (with the arguments of their placeholders, in
-// order) over the rows that also match cond (with its arguments).
+// order) over the rows that also match cond (with its arguments). Only
+// live rows of an entity table count; a roll-up holds live rows only.
 type subtreeQuery struct {
 	table    string
 	cols     []string
@@ -31,6 +35,9 @@ func (s *Stats) subtreeFigures(ctx context.Context, ids []int64, sq subtreeQuery
 	b.args = append(b.args, sq.colArgs...)
 	b.w(" FROM regions r JOIN ", table, " x ON x.region_path >= r.path",
 		" AND x.region_path < substr(r.path, 1, length(r.path) - 1) || '0' WHERE r.id IN ").ids(ids)
+	if liveTable(table) {
+		b.w(" AND ", query.Live("x"))
+	}
 	if sq.cond != "" {
 		b.w(" AND ").frag(sq.cond, sq.condArgs)
 	}
@@ -65,6 +72,17 @@ func (s *Stats) subtreeFigures(ctx context.Context, ids []int64, sq subtreeQuery
 		return nil, fmt.Errorf("%s per region: %w", table, err)
 	}
 	return out, nil
+}
+
+// liveTable says whether table is an entity table with archived rows to
+// leave out.
+func liveTable(table string) bool {
+	for _, e := range store.Catalog {
+		if e.Table == table {
+			return query.Archivable(e)
+		}
+	}
+	return false
 }
 
 // idsOf lists the ids of the regions, in a stable order.

@@ -5,7 +5,10 @@
 // see of what where selects, read from one SQL cursor and written as they
 // come, so memory stays constant however many rows there are; personal data
 // is masked or logged as GraphQL does it; the NDJSON lines are those
-// `civicgraph export` writes, so an export imports back.
+// `civicgraph export` writes, so an export imports back. An export writes
+// the live data: archived rows are left out (query.Condition and
+// ingest.ExportSelected both keep live rows only), as GraphQL leaves them
+// out of every read.
 package export
 
 import (

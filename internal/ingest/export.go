@@ -20,12 +20,17 @@ import (
 // Ordering by code rather than id makes the text a function of the data
 // alone: two stores holding the same data export the same bytes, whatever
 // ids they gave the rows.
+//
+// An export writes the live data: archived rows are left out (they vanish
+// from every read, see package query), and so are references to archived
+// rows, fields and set items alike, which read as none, as they do in
+// GraphQL. So what an export writes imports into an empty store.
 
 // exportPage is how many rows one query reads.
 const exportPage = 5000
 
-// Export writes every entity of db (or only the given types, by type name)
-// to w as NDJSON.
+// Export writes every live row of db (or only those of the given types, by
+// type name) to w as NDJSON.
 func Export(ctx context.Context, db *store.DB, w io.Writer, types []string) error {
 	want := make([]bool, len(entities))
 	for _, name := range types {
@@ -51,16 +56,21 @@ func Export(ctx context.Context, db *store.DB, w io.Writer, types []string) erro
 }
 
 // exportQuery is the page query of e: code, then one column per exported
-// field (references as the referenced row's code), after the code bound.
+// field (references as the referenced row's code), after the code bound;
+// live rows only.
 func exportQuery(e *entity, first bool) string {
-	cols, joins := exportColumns(e)
-	where := "WHERE t.code > ? "
+	cols, joins := exportColumns(e, true)
+	where := "WHERE " + liveRow + " AND t.code > ? "
 	if first {
-		where = ""
+		where = "WHERE " + liveRow + " "
 	}
 	return fmt.Sprintf("SELECT %s FROM %s t %s %sORDER BY t.code LIMIT %d",
 		strings.Join(cols, ", "), e.table, strings.Join(joins, " "), where, exportPage)
 }
+
+// liveRow keeps the live rows of an entity's table aliased t: every type
+// of the import format can be archived.
+const liveRow = "t.archived_at IS NULL"
 
 // exportType writes every row of e, page by page.
 func exportType(ctx context.Context, db *store.DB, w *bufio.Writer, e *entity) error {
@@ -132,8 +142,8 @@ func readPage(rows *sql.Rows, page [][]any) ([][]any, error) {
 	return page, rows.Err()
 }
 
-// readSets reads the set-valued fields (commitments, members) of the rows
-// with codes from..to, as owner code → field index → item codes.
+// readSets reads the set-valued fields (commitments, members) of the live
+// rows with codes from..to, as owner code → field index → live item codes.
 func readSets(ctx context.Context, db *store.DB, e *entity, from, to string) (map[string]map[int][]string, error) {
 	var out map[string]map[int][]string
 	for j, f := range e.fields {
@@ -142,7 +152,8 @@ func readSets(ctx context.Context, db *store.DB, e *entity, from, to string) (ma
 		}
 		items := byType[f.ref].table
 		q := fmt.Sprintf("SELECT o.code, i.code FROM %s l JOIN %s o ON o.id = l.%s JOIN %s i ON i.id = l.%s "+
-			"WHERE o.code >= ? AND o.code <= ? ORDER BY o.code, i.code", f.link.table, e.table, f.link.owner, items, f.link.item)
+			"WHERE o.code >= ? AND o.code <= ? AND o.archived_at IS NULL AND i.archived_at IS NULL ORDER BY o.code, i.code",
+			f.link.table, e.table, f.link.owner, items, f.link.item)
 		rows, err := db.Query(ctx, q, from, to)
 		if err != nil {
 			return nil, err

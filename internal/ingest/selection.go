@@ -18,6 +18,11 @@ import (
 // paged by code, and one cursor holds no more than one row in memory.
 // Set-valued fields (commitments, members) come with the row as a JSON
 // array from a correlated subquery, ordered as Export orders them.
+//
+// Like Export, a selection reads the live data: archived rows are left
+// out, and references to archived rows (fields and set items) read as
+// none. IncludeArchived reads every row as stored, references and all:
+// the audit trail's record of a row, whatever its state.
 
 // Selection names the rows ExportSelected reads.
 type Selection struct {
@@ -31,6 +36,9 @@ type Selection struct {
 	OrderBy string
 	// Limit is the most rows read; 0 is no limit.
 	Limit int
+	// IncludeArchived reads archived rows too (the audit trail's before and
+	// after); otherwise only live rows are read.
+	IncludeArchived bool
 }
 
 // Row is one selected row, valid until the callback it was given to
@@ -208,15 +216,20 @@ func (r *Row) load() error {
 }
 
 // exportColumns is the select list of e's lines: code, then one column per
-// column field (a reference as the referenced row's code, through a join).
-func exportColumns(e *entity) (cols, joins []string) {
+// column field (a reference as the referenced row's code, through a join;
+// with live, only a live row's code).
+func exportColumns(e *entity, live bool) (cols, joins []string) {
 	cols = append(cols, "t.code")
 	for j, f := range e.fields {
 		switch {
 		case f.kind == kRef:
 			alias := fmt.Sprintf("j%d", j)
 			cols = append(cols, alias+".code")
-			joins = append(joins, fmt.Sprintf("LEFT JOIN %s %s ON %s.id = t.%s", byType[f.ref].table, alias, alias, f.column))
+			join := fmt.Sprintf("LEFT JOIN %s %s ON %s.id = t.%s", byType[f.ref].table, alias, alias, f.column)
+			if live {
+				join += " AND " + alias + ".archived_at IS NULL"
+			}
+			joins = append(joins, join)
 		case f.column != "":
 			cols = append(cols, "t."+f.column)
 		}
@@ -225,9 +238,11 @@ func exportColumns(e *entity) (cols, joins []string) {
 }
 
 // selectedQuery is the statement of a selection: exportColumns, each set
-// as a JSON array of codes in code order, and the id.
+// as a JSON array of codes in code order, and the id; live rows and items
+// unless sel.IncludeArchived.
 func selectedQuery(e *entity, d store.Dialect, sel Selection) string {
-	cols, joins := exportColumns(e)
+	live := !sel.IncludeArchived
+	cols, joins := exportColumns(e, live)
 	for _, f := range e.fields {
 		if f.kind != kRefs {
 			continue
@@ -236,8 +251,12 @@ func selectedQuery(e *entity, d store.Dialect, sel Selection) string {
 		if d == store.Postgres {
 			agg = "json_agg(i.code ORDER BY i.code)::text"
 		}
-		cols = append(cols, fmt.Sprintf("(SELECT %s FROM %s l JOIN %s i ON i.id = l.%s WHERE l.%s = t.id)",
-			agg, f.link.table, byType[f.ref].table, f.link.item, f.link.owner))
+		item := ""
+		if live {
+			item = " AND i.archived_at IS NULL"
+		}
+		cols = append(cols, fmt.Sprintf("(SELECT %s FROM %s l JOIN %s i ON i.id = l.%s%s WHERE l.%s = t.id)",
+			agg, f.link.table, byType[f.ref].table, f.link.item, item, f.link.owner))
 	}
 	cols = append(cols, "t.id")
 	var b strings.Builder
@@ -245,8 +264,15 @@ func selectedQuery(e *entity, d store.Dialect, sel Selection) string {
 	for _, j := range joins {
 		b.WriteString(" " + j)
 	}
+	var where []string
+	if live {
+		where = append(where, liveRow)
+	}
 	if sel.Where != "" {
-		b.WriteString(" WHERE " + sel.Where)
+		where = append(where, "("+sel.Where+")")
+	}
+	if len(where) > 0 {
+		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
 	order := sel.OrderBy
 	if order == "" {

@@ -22,15 +22,24 @@ type Totals struct {
 	Values map[string]map[string]any // fn -> field -> value
 }
 
-// Aggregate computes count and measures over the rows of a root connection.
+// Aggregate computes count and measures over the live rows of a root
+// connection that w selects.
 func Aggregate(ctx context.Context, q store.Querier, e *store.Entity, w map[string]any, ms []Measure) (*Totals, error) {
+	return AggregateRoot(ctx, q, e, Args{Where: w}, ms)
+}
+
+// AggregateRoot computes count and measures over the rows of a root
+// connection with arguments a: those a.Where selects, archived ones too
+// with a.IncludeArchived (the page arguments do not matter), so that
+// totalCount and aggregate count what the connection lists.
+func AggregateRoot(ctx context.Context, q store.Querier, e *store.Entity, a Args, ms []Measure) (*Totals, error) {
 	b := newBuilder(ctx, q.Dialect())
 	b.write("SELECT COUNT(*)")
 	if err := writeMeasures(b, e, ms); err != nil {
 		return nil, err
 	}
 	b.write(" FROM ", e.Table, " t WHERE ")
-	if err := filter(b, e, "t", w); err != nil {
+	if err := filter(b, e, "t", a.Where, a.IncludeArchived); err != nil {
 		return nil, err
 	}
 	all, err := readTotals(ctx, q, b, e, ms, false)
@@ -44,13 +53,13 @@ func Aggregate(ctx context.Context, q store.Querier, e *store.Entity, w map[stri
 }
 
 // AggregateNested computes count and measures per parent of a nested
-// connection, in one statement.
+// connection (its live rows), in one statement.
 func AggregateNested(ctx context.Context, q store.Querier, e *store.Entity, l Link, parents []int64, w map[string]any, ms []Measure) (map[int64]*Totals, error) {
 	b := newBuilder(ctx, q.Dialect())
 	inner := newBuilder(ctx, q.Dialect())
 	parentExpr := l.writeFrom(inner, e, parents)
 	inner.write(" AND ")
-	if err := filter(inner, e, "t", w); err != nil {
+	if err := filter(inner, e, "t", w, false); err != nil {
 		return nil, err
 	}
 	b.write("SELECT COUNT(*)")

@@ -19,6 +19,11 @@ type Args struct {
 	Before  *string
 	Where   map[string]any
 	OrderBy []map[string]any
+	// IncludeArchived keeps the archived rows of a root connection's own
+	// table (Find, AggregateRoot), still only those the principal may see;
+	// the tables its where reaches are read live only. Nested connections
+	// ignore it: they list live rows.
+	IncludeArchived bool
 }
 
 // check validates the page sizes.

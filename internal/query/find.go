@@ -62,10 +62,11 @@ func newPlan(who *auth.Principal, e *store.Entity, a Args) (*plan, error) {
 	return p, nil
 }
 
-// writeConditions writes the where filter and the cursor bounds.
-func (p *plan) writeConditions(b *builder, e *store.Entity, w map[string]any) error {
+// writeConditions writes the where filter (with the archived rows of e
+// when archived) and the cursor bounds.
+func (p *plan) writeConditions(b *builder, e *store.Entity, w map[string]any, archived bool) error {
 	b.write(" AND ")
-	if err := filter(b, e, "t", w); err != nil {
+	if err := filter(b, e, "t", w, archived); err != nil {
 		return err
 	}
 	if p.after != nil {
@@ -79,7 +80,8 @@ func (p *plan) writeConditions(b *builder, e *store.Entity, w map[string]any) er
 	return nil
 }
 
-// Find reads one page of a root connection.
+// Find reads one page of a root connection: live rows, and archived ones
+// too with a.IncludeArchived.
 func Find[T any](ctx context.Context, q store.Querier, e *store.Entity, a Args) (*Page[T], error) {
 	p, err := newPlan(auth.From(ctx), e, a)
 	if err != nil {
@@ -90,7 +92,7 @@ func Find[T any](ctx context.Context, q store.Querier, e *store.Entity, a Args) 
 	selectColumns(b, "t", store.Columns[T]())
 	p.order.writeKeys(b, "t")
 	b.write(" FROM ", e.Table, " t WHERE 1=1")
-	if err := p.writeConditions(b, e, a.Where); err != nil {
+	if err := p.writeConditions(b, e, a.Where, a.IncludeArchived); err != nil {
 		return nil, err
 	}
 	b.write(" ORDER BY ")
@@ -108,7 +110,8 @@ func Find[T any](ctx context.Context, q store.Querier, e *store.Entity, a Args) 
 }
 
 // FindNested reads the page of a nested connection for every parent at once,
-// in one statement: a window function numbers each parent's rows.
+// in one statement: a window function numbers each parent's rows. It lists
+// live rows only, whatever a.IncludeArchived says.
 func FindNested[T any](ctx context.Context, q store.Querier, e *store.Entity, l Link, parents []int64, a Args) (map[int64]*Page[T], error) {
 	p, err := newPlan(auth.From(ctx), e, a)
 	if err != nil {
@@ -117,7 +120,7 @@ func FindNested[T any](ctx context.Context, q store.Querier, e *store.Entity, l 
 	b := newBuilder(ctx, q.Dialect())
 	inner := newBuilder(ctx, q.Dialect())
 	parentExpr := l.writeFrom(inner, e, parents)
-	if err := p.writeConditions(inner, e, a.Where); err != nil {
+	if err := p.writeConditions(inner, e, a.Where, false); err != nil {
 		return nil, err
 	}
 	b.write("SELECT * FROM (SELECT ")

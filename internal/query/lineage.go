@@ -37,15 +37,16 @@ func Lineage(ctx context.Context, q store.Querier, roots []int64, depth int) (ma
 	b.write(`WITH RECURSIVE walk(root, depth, mentorship_id, mentor_id, trainee_id, visited) AS (
   SELECT m.mentor_id, 1, m.id, m.mentor_id, m.trainee_id, ',' || `, d.Cast("m.mentor_id", "TEXT"), ` || `, edge, `
   FROM mentorships m WHERE m.mentor_id IN `).list(int64s(roots))
-	// A mentorship the principal may not see is not a step of any walk.
+	// A mentorship the principal may not see, or an archived one, is not a
+	// step of any walk.
 	m := store.Catalog["Mentorship"]
-	b.visible(m, "m")
+	b.readable(m, "m")
 	b.write(`
   UNION ALL
   SELECT w.root, w.depth + 1, m.id, m.mentor_id, m.trainee_id, w.visited || `, d.Cast("m.trainee_id", "TEXT"), ` || ','
   FROM walk w JOIN mentorships m ON m.mentor_id = w.trainee_id
   WHERE w.depth < `).arg(depth).write(" AND ", d.Position("w.visited", edge), ` = 0`)
-	b.visible(m, "m")
+	b.readable(m, "m")
 	b.write(`
 )
 SELECT root, MIN(depth), mentorship_id, mentor_id, trainee_id FROM walk

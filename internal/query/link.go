@@ -45,9 +45,9 @@ func (l Link) writeFrom(b *builder, e *store.Entity, parents []int64) (parentExp
 		b.write(" FROM ", e.Table, " t JOIN (SELECT DISTINCT th.", l.ThroughParent, " AS p, th.", l.ThroughChild, " AS c FROM ", l.Through,
 			" th WHERE th.", l.ThroughParent, " IN ").list(ids)
 		// A pairing that is itself an entity (a mentorship) links only when
-		// the principal may see it.
+		// the principal may see it and it is live.
 		if through := entityOfTable(l.Through); through != nil {
-			b.visible(through, "th")
+			b.readable(through, "th")
 		}
 		b.write(") lk ON t.id = lk.c WHERE 1=1")
 		return "lk.p"

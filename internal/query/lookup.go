@@ -9,13 +9,38 @@ import (
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
-// ByIDs reads the rows of the given ids, keyed by id; missing ids are absent.
+// ByIDs reads the live rows of the given ids, keyed by id; missing and
+// archived ids are absent.
 func ByIDs[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []int64) (map[int64]*T, error) {
+	return byIDs[T](ctx, q, e, ids, false)
+}
+
+// ByIDAny reads the row of the id whether it is archived or not, nil when
+// there is none: for the write path, which archives, restores and updates
+// rows it must find in either state. Still only a row the principal may
+// see (Visible).
+func ByIDAny[T any](ctx context.Context, q store.Querier, e *store.Entity, id int64) (*T, error) {
+	found, err := byIDs[T](ctx, q, e, []int64{id}, true)
+	if err != nil {
+		return nil, err
+	}
+	return found[id], nil
+}
+
+// ByIDsAny is ByIDs with archived rows too (see ByIDAny), keyed by id.
+func ByIDsAny[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []int64) (map[int64]*T, error) {
+	return byIDs[T](ctx, q, e, ids, true)
+}
+
+func byIDs[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []int64, archived bool) (map[int64]*T, error) {
 	b := newBuilder(ctx, q.Dialect())
 	b.write("SELECT ")
 	selectColumns(b, "t", store.Columns[T]())
 	b.write(", t.id FROM ", e.Table, " t WHERE t.id IN ").list(int64s(ids))
 	b.visible(e, "t")
+	if !archived {
+		b.live(e, "t")
+	}
 	rows, err := q.Query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s by id: %w", e.Name, err)
@@ -31,8 +56,21 @@ func ByIDs[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []i
 	return out, nil
 }
 
-// ByCode reads the row with the given code, nil when there is none.
+// ByCode reads the live row with the given code, nil when there is none
+// (or it is archived).
 func ByCode[T any](ctx context.Context, q store.Querier, e *store.Entity, code string) (*T, error) {
+	return byCode[T](ctx, q, e, code, false)
+}
+
+// ByCodeAny reads the row with the given code whether it is archived or
+// not, nil when there is none: for the write path (a code is taken by an
+// archived row too; archive and restore find their row in either state).
+// Still only a row the principal may see (Visible).
+func ByCodeAny[T any](ctx context.Context, q store.Querier, e *store.Entity, code string) (*T, error) {
+	return byCode[T](ctx, q, e, code, true)
+}
+
+func byCode[T any](ctx context.Context, q store.Querier, e *store.Entity, code string, archived bool) (*T, error) {
 	if strings.IndexByte(code, 0) >= 0 || !utf8.ValidString(code) {
 		return nil, nil // no stored code has NUL or bad UTF-8 (imports refuse them); PostgreSQL cannot compare them
 	}
@@ -41,6 +79,9 @@ func ByCode[T any](ctx context.Context, q store.Querier, e *store.Entity, code s
 	selectColumns(b, "t", store.Columns[T]())
 	b.write(" FROM ", e.Table, " t WHERE t.code = ").arg(code)
 	b.visible(e, "t")
+	if !archived {
+		b.live(e, "t")
+	}
 	rows, err := q.Query(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s by code: %w", e.Name, err)
@@ -59,13 +100,13 @@ func ByCode[T any](ctx context.Context, q store.Querier, e *store.Entity, code s
 // as "column [DESC]" items, always ending with the id.
 type ListOrder []string
 
-// ListBy reads, for many parents at once, all child rows linked to each
-// (Person.positions, Membership.commitments, ...), in the given order.
+// ListBy reads, for many parents at once, all live child rows linked to
+// each (Person.positions, Membership.commitments, ...), in the given order.
 func ListBy[T any](ctx context.Context, q store.Querier, e *store.Entity, l Link, parents []int64, order ListOrder) (map[int64][]*T, error) {
 	b := newBuilder(ctx, q.Dialect())
 	inner := newBuilder(ctx, q.Dialect())
 	parentExpr := l.writeFrom(inner, e, parents)
-	inner.visible(e, "t")
+	inner.readable(e, "t")
 	b.write("SELECT ")
 	selectColumns(b, "t", store.Columns[T]())
 	b.write(", ", parentExpr, inner.String(), " ORDER BY ", parentExpr)

@@ -14,9 +14,15 @@ import (
 // Region scopes (ANALYST, OPERATOR) keep the rows whose region path lies in
 // the scope's subtree; types without a path follow their owner (ScopeVia).
 // A PARTNER scope (one organization) keeps its own record, the alliances it
-// belongs to, its memberships, the communities that lead those alliances,
+// belongs to, its memberships of them, the communities that lead those alliances,
 // their service records and demands (and the records it provided and the
 // demands assigned to it), and the service categories; nothing else.
+//
+// Visible is the scope, not whether rows are archived (archived.go): a row
+// is visible whether archived or not. Where the scope follows other rows,
+// it follows only live ones when they grant something (a partner's
+// memberships and their alliances); a type without a path follows its
+// owner's place (ScopeVia), archived or not, as the owner's place it is.
 
 // Visible returns the condition on alias that keeps the rows of e that p
 // may see, with its arguments; "" when p sees every row.
@@ -72,10 +78,13 @@ func PathRange(path string) (lo, hi string) {
 	return path, path[:len(path)-1] + "0"
 }
 
-// The partner's alliances and the communities that lead them.
+// The partner's alliances and the communities that lead them. Only live
+// memberships of live alliances grant anything: an archived membership (or
+// alliance) no longer makes the organization a partner of the alliance.
 const (
-	partnerAlliances   = "SELECT pm.alliance_id FROM memberships pm WHERE pm.organization_id = ?"
-	partnerCommunities = "SELECT pa.lead_community_id FROM alliances pa JOIN memberships pm ON pm.alliance_id = pa.id WHERE pm.organization_id = ?"
+	partnerAlliances   = "SELECT pm.alliance_id FROM memberships pm WHERE pm.organization_id = ? AND pm.archived_at IS NULL"
+	partnerCommunities = "SELECT pa.lead_community_id FROM alliances pa JOIN memberships pm ON pm.alliance_id = pa.id" +
+		" WHERE pm.organization_id = ? AND pm.archived_at IS NULL AND pa.archived_at IS NULL"
 )
 
 // partnerVisible keeps what one organization's key may see.
@@ -89,7 +98,10 @@ func partnerVisible(org int64, e *store.Entity, alias string) (string, []any) {
 	case "Alliance":
 		return alias + ".id IN (" + partnerAlliances + ")", []any{org}
 	case "Membership":
-		return alias + ".organization_id = ?", []any{org}
+		// Its memberships of the alliances it belongs to: an archived
+		// membership is not one (its alliance, which it no longer sees,
+		// could not be shown with it).
+		return "(" + alias + ".organization_id = ? AND " + alias + ".alliance_id IN (" + partnerAlliances + "))", []any{org, org}
 	case "Community":
 		return alias + ".id IN (" + partnerCommunities + ")", []any{org}
 	case "ServiceRecord":

@@ -10,16 +10,20 @@ import (
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
-// filter writes what the statement's principal may see of e (Visible)
-// AND the where input: the condition of every table a statement reads,
-// the main one and those a relation filter reaches. (where alone recurses
-// into and/or/not, where a visibility condition would be negated.)
-func filter(b *builder, e *store.Entity, alias string, w map[string]any) error {
+// filter writes what the statement's principal may see of e (Visible),
+// that the rows are live (unless archived asks for archived rows too) AND
+// the where input: the condition of every table a statement reads, the
+// main one and those a relation filter reaches. (where alone recurses into
+// and/or/not, where a visibility condition would be negated.)
+func filter(b *builder, e *store.Entity, alias string, w map[string]any, archived bool) error {
 	if err := checkSize(w); err != nil {
 		return err
 	}
 	if cond, args := Visible(b.who, e, alias); cond != "" {
 		b.frag("(", nil).frag(cond, args).write(") AND ")
+	}
+	if !archived && Archivable(e) {
+		b.write(Live(alias), " AND ")
 	}
 	return where(b, e, alias, w)
 }
@@ -104,18 +108,19 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 		if r.PII && !b.who.ReadsPII() {
 			return piiForbidden(e, key, "filtering on")
 		}
+		target := store.Catalog[r.Target]
 		if v == nil {
-			b.write(alias, ".", r.Column, " IS NULL")
+			// No link, or one to an archived row, which reads as none.
+			b.unlinked(alias+"."+r.Column, target)
 			return nil
 		}
 		sub, ok := v.(map[string]any)
 		if !ok {
 			return fmt.Errorf("where %s.%s: unexpected %T", e.Name, key, v)
 		}
-		target := store.Catalog[r.Target]
 		inner := b.alias()
 		b.write(alias, ".", r.Column, " IN (SELECT ", inner, ".id FROM ", target.Table, " ", inner, " WHERE ")
-		if err := filter(b, target, inner, sub); err != nil {
+		if err := filter(b, target, inner, sub, false); err != nil {
 			return err
 		}
 		b.write(")")
@@ -129,7 +134,7 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 		target := store.Catalog[m.Target]
 		inner := b.alias()
 		b.write("EXISTS (SELECT 1 FROM ", target.Table, " ", inner, " WHERE ", inner, ".", m.Column, " = ", alias, ".id AND ")
-		if err := filter(b, target, inner, sub); err != nil {
+		if err := filter(b, target, inner, sub, false); err != nil {
 			return err
 		}
 		b.write(")")
@@ -164,14 +169,14 @@ func withinRegion(b *builder, e *store.Entity, alias string, v any) error {
 	if err != nil {
 		return err
 	}
-	// A region the principal may not see has no rows under it: its path
-	// reads as NULL, which no comparison matches.
+	// A region the principal may not see, or an archived one, has no rows
+	// under it: its path reads as NULL, which no comparison matches.
 	col := alias + "." + e.PathColumn
 	region := store.Catalog["Region"]
 	b.write("(", col, " >= (SELECT wr.path FROM regions wr WHERE wr.id = ").arg(rowID)
-	b.visible(region, "wr")
+	b.readable(region, "wr")
 	b.write(") AND ", col, " < (SELECT substr(wr.path, 1, length(wr.path) - 1) || '0' FROM regions wr WHERE wr.id = ").arg(rowID)
-	b.visible(region, "wr")
+	b.readable(region, "wr")
 	b.write("))")
 	return nil
 }

@@ -22,13 +22,17 @@ func clearSQL(t *Table, sc *scope) (string, []any) {
 }
 
 // fillSQL inserts the rows of t in the scope (all for nil), counted from
-// the finer roll-up it is summed from, or else from its source.
-func fillSQL(d store.Dialect, t *Table, sc *scope) (string, []any) {
+// the finer roll-up it is summed from, or else from the live rows of its
+// source.
+func fillSQL(d store.Dialect, t *Table, sc *scope) (string, []any) { return fillRows(d, t, sc, true) }
+
+// fillRows is fillSQL; without live, as migration 0002 spells it.
+func fillRows(d store.Dialect, t *Table, sc *scope, live bool) (string, []any) {
 	var sel string
 	if t.from != nil {
 		sel = sumSQL(t, sc)
 	} else {
-		sel = countSQL(d, t, sc)
+		sel = countRows(d, t, sc, live)
 	}
 	ins := "INSERT INTO " + t.Name + " (" + strings.Join(t.columns(), ", ") + ") " + sel
 	if sc == nil {
@@ -37,11 +41,16 @@ func fillSQL(d store.Dialect, t *Table, sc *scope) (string, []any) {
 	return sc.with + ins, sc.args
 }
 
-// countSQL selects t's rows (key columns, then measures) counted from its
-// base table, restricted to the scope's keys when there is one. PostgreSQL
-// groups on the local time truncated to the period and formats only the
-// groups' labels: to_char on every row costs more than the grouping.
-func countSQL(d store.Dialect, t *Table, sc *scope) string {
+// countSQL selects t's rows (key columns, then measures) counted from the
+// live rows of its base table, restricted to the scope's keys when there is
+// one. PostgreSQL groups on the local time truncated to the period and
+// formats only the groups' labels: to_char on every row costs more than the
+// grouping.
+func countSQL(d store.Dialect, t *Table, sc *scope) string { return countRows(d, t, sc, true) }
+
+// countRows is countSQL; without live, archived rows count as live ones did
+// before they existed (the statements of migration 0002).
+func countRows(d store.Dialect, t *Table, sc *scope, live bool) string {
 	s := t.src
 	if sc != nil && sc.staged {
 		s = touchedRecords
@@ -55,7 +64,7 @@ func countSQL(d store.Dialect, t *Table, sc *scope) string {
 			cols = append(cols, label(d, t.Period, s.instant))
 		default:
 			cols = append(cols, s.cols[c])
-			if j := s.joins[c]; j != "" {
+			if j := s.join(c, live); j != "" {
 				joins = append(joins, j)
 			}
 		}
@@ -69,6 +78,9 @@ func countSQL(d store.Dialect, t *Table, sc *scope) string {
 	}
 	for _, j := range joins {
 		from += " " + j
+	}
+	if live && s.live != "" {
+		from += " WHERE " + s.live
 	}
 	if t.Period == "" || d != store.Postgres {
 		return "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " GROUP BY " + positions(len(t.keyColumns()))

@@ -24,6 +24,12 @@
 // everything from the base tables and lists the keys that differ; Rebuild
 // starts over.
 //
+// Roll-ups count live rows only: an archived record or demand counts
+// nowhere, and the records of an archived event count under no event kind.
+// Archiving or restoring is a write like any other: it notes the keys of
+// the records and demands it archives or restores (and, for an event, of
+// its records: Changes.ServiceRecordsWhere) and calls Refresh.
+//
 // The files, by idea:
 //
 //	table.go    the roll-up tables as data: keys, measures, sources

@@ -16,7 +16,8 @@ import (
 // their event, and counts every roll-up from the copy.
 
 // touchedRecords is the temporary copy, with the columns of serviceRecords
-// under the same alias (the event's kind is a column of its own).
+// under the same alias (the event's kind is a column of its own). It holds
+// the live records only, with the kinds of live events.
 var touchedRecords = &source{
 	table: "rollup_touched_records", alias: "sr", instant: "sr.occurred_at",
 	cols: map[string]string{
@@ -33,7 +34,8 @@ func stage(ctx context.Context, q store.Querier, sc *scope) (*scope, error) {
 	cols := []string{"sr.region_path", "sr.community_id", "sr.category_id", "sr.provider_id", "sr.alliance_id",
 		"ev.kind AS event_kind", "sr.occurred_at", "sr.people_served", "sr.resolved"}
 	stmt := "CREATE TEMP TABLE " + touchedRecords.table + " AS " + sc.with + "SELECT " + strings.Join(cols, ", ") +
-		" FROM k JOIN " + s.table + " " + s.alias + " ON " + scopeJoin(q.Dialect(), s, sc) + " " + s.joins["event_kind"]
+		" FROM k JOIN " + s.table + " " + s.alias + " ON " + scopeJoin(q.Dialect(), s, sc) + " " + s.join("event_kind", true) +
+		" WHERE " + s.live
 	if _, err := q.Exec(ctx, stmt, sc.args...); err != nil {
 		return nil, fmt.Errorf("copy the touched service records: %w", err)
 	}

@@ -24,12 +24,22 @@ type Table struct {
 
 // source is a base table that roll-ups count: the SQL of each roll-up
 // column over it, the joins a column needs, and each measure's aggregate.
+//
+// Roll-ups count live rows only: an archived record or demand counts
+// nowhere, and an archived event files its records under no event kind
+// (as if they had none), which is what a where on the base tables
+// (package query) reads too. live is the condition on the table's alias
+// and liveJoins the one each join adds to its ON clause; both are left
+// out only to spell the statements of migration 0002, which ran before
+// rows could be archived.
 type source struct {
 	table, alias string
 	instant      string // the time column periods are cut from, "" for none
 	cols         map[string]string
 	joins        map[string]string
 	measures     map[string]string
+	live         string            // "" when every row counts (the staged copy holds live rows only)
+	liveJoins    map[string]string // by column, like joins
 }
 
 var serviceRecords = &source{
@@ -43,12 +53,25 @@ var serviceRecords = &source{
 		"records": "COUNT(*)", "people_served": "SUM(sr.people_served)",
 		"resolved": "SUM(CASE WHEN sr.resolved THEN 1 ELSE 0 END)",
 	},
+	live:      "sr.archived_at IS NULL",
+	liveJoins: map[string]string{"event_kind": "ev.archived_at IS NULL"},
 }
 
 var demands = &source{
 	table: "demands", alias: "d",
 	cols:     map[string]string{"region_path": "d.region_path", "status": "d.status"},
 	measures: map[string]string{"demands": "COUNT(*)"},
+	live:     "d.archived_at IS NULL",
+}
+
+// join is the join column c needs, "" for none; with live, one that finds
+// live rows only.
+func (s *source) join(c string, live bool) string {
+	j := s.joins[c]
+	if j != "" && live && s.liveJoins[c] != "" {
+		j += " AND " + s.liveJoins[c]
+	}
+	return j
 }
 
 var serviceMeasures = []string{"records", "people_served", "resolved"}

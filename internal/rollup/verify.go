@@ -39,8 +39,9 @@ func (d Difference) String() string {
 	return s
 }
 
-// Verify counts every roll-up again from the base tables and returns each
-// key where the two differ, by table and key; none when all agree. Each
+// Verify counts every roll-up again from the base tables (their live rows,
+// as Rebuild does) and returns each key where the two differ, by table and
+// key; none when all agree. Each
 // table is compared in one statement, so it sees one snapshot of the store.
 func Verify(ctx context.Context, q store.Querier) ([]Difference, error) {
 	var out []Difference

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +140,61 @@ func requireExact(t *testing.T, db *store.DB, when string) {
 func count(t *testing.T, db *store.DB, q string, args ...any) int {
 	t.Helper()
 	return storetest.QueryInt(t, db, q, args...)
+}
+
+// archive sets archived_at on the rows of table with the codes (clears it
+// with archived false) and recounts the roll-up keys that touches, in one
+// transaction, as a write that archives or restores them does: the keys of
+// the records (of an event: the records of the event, whose kind they are
+// filed under) and the paths of the demands.
+func archive(t *testing.T, db *store.DB, table string, codes []string, archived bool) {
+	t.Helper()
+	var at any
+	if archived {
+		at = time.Date(2024, 6, 1, 8, 0, 0, 0, time.UTC)
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(codes)), ", ")
+	args := make([]any, len(codes))
+	for i, c := range codes {
+		args[i] = c
+	}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		var c rollup.Changes
+		var err error
+		switch table {
+		case "service_records":
+			err = c.ServiceRecordsWhere(ctx, tx, "sr.code IN ("+in+")", args...)
+		case "service_events":
+			err = c.ServiceRecordsWhere(ctx, tx, "sr.event_id IN (SELECT id FROM service_events WHERE code IN ("+in+"))", args...)
+		case "demands":
+			err = c.DemandsWhere(ctx, tx, "d.code IN ("+in+")", args...)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE "+table+" SET archived_at = ? WHERE code IN ("+in+")", append([]any{at}, args...)...); err != nil {
+			return err
+		}
+		return rollup.Refresh(ctx, tx, &c)
+	})
+	if err != nil {
+		t.Fatalf("archive %s %v: %v", table, codes, err)
+	}
+}
+
+// codesOf lists the codes of the lines of a type whose index among them
+// is n modulo every.
+func codesOf(ls []line, typ string, every, n int) []string {
+	var out []string
+	i := 0
+	for _, l := range ls {
+		if l["type"] != typ {
+			continue
+		}
+		if i%every == n {
+			out = append(out, l["code"].(string))
+		}
+		i++
+	}
+	return out
 }
