@@ -8,12 +8,16 @@ package graph
 import (
 	"time"
 
+	"github.com/civicgraph/civicgraph/internal/live"
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
-// Resolver holds what every resolver needs: the store, and the clock that
-// relative periods count from (nil: the system clock; tests inject one).
+// Resolver holds what every resolver needs: the store, the clock that
+// relative periods count from (nil: the system clock; tests inject one),
+// and the process's live-update hub, which subscriptions follow the change
+// feed through (nil: subscriptions are refused).
 type Resolver struct {
-	DB  *store.DB
-	Now func() time.Time
+	DB   *store.DB
+	Now  func() time.Time
+	Live *live.Hub
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/live"
 	"github.com/civicgraph/civicgraph/internal/respcache"
 	"github.com/civicgraph/civicgraph/internal/server"
 	"github.com/civicgraph/civicgraph/internal/store"
@@ -71,13 +72,20 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	cfg := lim.config(server.Config{DB: db, Auth: authenticator, Notice: notice})
+	// The live-update hub stops at the start of a shutdown, which closes
+	// the websockets bound to it (http.Server.Shutdown neither waits for
+	// nor closes hijacked connections), and in any case before the store
+	// closes: this defer runs before db.Close's.
+	hub := live.New(db, live.Options{ReadTimeout: *lim.timeout})
+	defer hub.Close()
+	cfg := lim.config(server.Config{DB: db, Auth: authenticator, Notice: notice, Live: hub})
 	srv := &http.Server{
 		Handler:           server.New(cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	srv.RegisterOnShutdown(hub.Close)
 	fmt.Fprintf(stdout, "civicgraph listening on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

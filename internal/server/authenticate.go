@@ -18,3 +18,23 @@ func authenticate(a *auth.Authenticator, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(auth.With(r.Context(), demo)))
 	})
 }
+
+// authenticateUpgrade is authenticate for websocket upgrades to /graphql.
+// A browser cannot put headers on a websocket, so an upgrade without an
+// Authorization header goes on without a principal and authenticates with
+// its connection_init message instead (initConnection), before which
+// nothing runs on the connection. An upgrade that sends the header is
+// checked here like any request.
+func authenticateUpgrade(a *auth.Authenticator, next http.Handler) http.Handler {
+	checked := authenticate(a, next)
+	if a == nil {
+		return checked
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.Header.Values("Authorization")) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		checked.ServeHTTP(w, r)
+	})
+}

@@ -100,34 +100,41 @@ func (l *rateLimiter) size() int {
 // authentication.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, who := rateKey(r)
+		key, who := rateKey(auth.From(r.Context()), r.RemoteAddr)
 		ok, wait := l.take(key)
 		if ok {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secs := int(math.Ceil(wait.Seconds()))
-		secs = max(secs, 1)
+		secs, refusal := l.refusal(who, wait)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		httptransport.Refuse(w, r, http.StatusTooManyRequests, &gqlerror.Error{
-			Message: fmt.Sprintf("rate limit of %s requests/s (burst %d) exceeded for this %s; retry after %ds",
-				strconv.FormatFloat(float64(l.limit), 'f', -1, 64), l.burst, who, secs),
-			Extensions: map[string]any{"code": string(apperr.RateLimited)},
-		})
+		httptransport.Refuse(w, r, http.StatusTooManyRequests, refusal)
 	})
 }
 
-// rateKey names the bucket of a request, and what it stands for in the
-// refusal's message. Principals go by subject (an API key, a token's
-// subject); the demo's anonymous reader and requests without a principal
-// are everyone and no one, so they go by client address instead.
-func rateKey(r *http.Request) (key, who string) {
-	if p := auth.From(r.Context()); p != nil && !p.Anonymous && p.Subject != "" {
+// refusal is the error that turns away an operation of who (see rateKey)
+// that must wait before its next token, and the wait in whole seconds.
+func (l *rateLimiter) refusal(who string, wait time.Duration) (int, *gqlerror.Error) {
+	secs := max(int(math.Ceil(wait.Seconds())), 1)
+	return secs, &gqlerror.Error{
+		Message: fmt.Sprintf("rate limit of %s requests/s (burst %d) exceeded for this %s; retry after %ds",
+			strconv.FormatFloat(float64(l.limit), 'f', -1, 64), l.burst, who, secs),
+		Extensions: map[string]any{"code": string(apperr.RateLimited)},
+	}
+}
+
+// rateKey names the bucket of a request from principal p and client
+// address remoteAddr, and what it stands for in the refusal's message.
+// Principals go by subject (an API key, a token's subject); the demo's
+// anonymous reader and requests without a principal are everyone and no
+// one, so they go by client address instead.
+func rateKey(p *auth.Principal, remoteAddr string) (key, who string) {
+	if p != nil && !p.Anonymous && p.Subject != "" {
 		return "principal " + p.Subject, "key"
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		host = remoteAddr
 	}
 	return "address " + host, "client address"
 }

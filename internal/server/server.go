@@ -1,6 +1,7 @@
-// Package server is civicgraph's HTTP face: GraphQL at /graphql, GraphiQL at
-// /, health at /healthz, with request logging, query limits, per-request
-// loaders and recovery around them.
+// Package server is civicgraph's HTTP face: GraphQL at /graphql (and its
+// subscriptions over websockets there), GraphiQL at /, health at /healthz,
+// with request logging, query limits, per-request loaders and recovery
+// around them.
 package server
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/civicgraph/civicgraph/internal/accesslog"
 	"github.com/civicgraph/civicgraph/internal/auth"
 	"github.com/civicgraph/civicgraph/internal/export"
+	"github.com/civicgraph/civicgraph/internal/live"
 	"github.com/civicgraph/civicgraph/internal/loader"
 	"github.com/civicgraph/civicgraph/internal/respcache"
 	"github.com/civicgraph/civicgraph/internal/server/graphiql"
@@ -71,6 +73,12 @@ type Config struct {
 	// PartnerIntrospection lets PARTNER keys query __schema and __type,
 	// which they may not by default.
 	PartnerIntrospection bool
+	// Live is the process's live-update hub, which subscriptions follow
+	// the change feed through; whoever makes it closes it at shutdown,
+	// which also closes the websocket connections bound to it. nil: the
+	// server makes its own, which watches the feed only while someone
+	// subscribes and so needs no closing.
+	Live *live.Hub
 }
 
 // New returns the server's HTTP handler.
@@ -92,25 +100,38 @@ type Config struct {
 //  8. the gqlgen server, whose extensions refuse, before anything runs, a
 //     PARTNER's introspection, then a query too deep, then one too costly
 //     for its role.
+//
+// A websocket upgrade (subscriptions, see websocket.go) takes a shorter
+// way: authentication (deferred to its connection_init message when it
+// sends no Authorization header), rateLimit, loader.Middleware and the
+// gqlgen server, whose websocket transport and websocketRules apply the
+// rest per operation and per event.
 func New(cfg Config) http.Handler {
 	lim := limitsOf(cfg)
 	if cfg.DB != nil {
 		cfg.DB.SetStatementTimeout(lim.requestTimeout)
 	}
-	var endpoint http.Handler = loader.Middleware(cfg.DB, GraphQL(cfg))
+	var limiter *rateLimiter
+	if lim.rateLimit > 0 {
+		limiter = newRateLimiter(lim.rateLimit, lim.rateBurst, time.Now)
+	}
+	gql := loader.Middleware(cfg.DB, graphQL(cfg, lim, limiter))
+	endpoint, ws := gql, gql
 	if cfg.ResponseCacheBytes >= 0 && cfg.DB != nil {
 		endpoint = respcache.New(cfg.DB, cfg.ResponseCacheBytes, cfg.Now).Middleware(endpoint)
 	}
-	if lim.rateLimit > 0 {
-		endpoint = newRateLimiter(lim.rateLimit, lim.rateBurst, time.Now).middleware(endpoint)
+	if limiter != nil {
+		endpoint = limiter.middleware(endpoint)
+		ws = limiter.middleware(ws)
 	}
 	endpoint = splitBatch(lim.maxBatch, endpoint)
 	endpoint = requestDeadline(lim.requestTimeout, endpoint)
 	endpoint = limitBody(lim.maxBodyBytes, endpoint)
 	endpoint = authenticate(cfg.Auth, endpoint)
+	ws = authenticateUpgrade(cfg.Auth, ws)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", endpoint)
+	mux.Handle("/graphql", upgrades(ws, endpoint))
 	// Exports: authenticated, body-limited and rate-limited as /graphql is
 	// (one token per export), without its deadline: a large export streams
 	// for as long as it takes.
@@ -127,15 +148,26 @@ func New(cfg Config) http.Handler {
 	return logRequests(recoverPanics(mux))
 }
 
-// GraphQL returns the GraphQL endpoint alone, with the limits that gqlgen
-// enforces (introspection for partners, depth, complexity) but none of the
-// HTTP ones and without loaders: wrap it with loader.Middleware.
+// GraphQL returns the GraphQL endpoint alone, with its transports (GET,
+// POST, websockets) and the limits that gqlgen enforces (introspection for
+// partners, depth, complexity) but none of the HTTP ones and without
+// loaders for HTTP requests: wrap it with loader.Middleware.
 func GraphQL(cfg Config) http.Handler {
-	lim := limitsOf(cfg)
-	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{DB: cfg.DB, Now: cfg.Now}})
+	return graphQL(cfg, limitsOf(cfg), nil)
+}
+
+// graphQL is GraphQL with the rate limiter that operations sent over a
+// websocket take their tokens from (nil: none).
+func graphQL(cfg Config, lim limits, limiter *rateLimiter) http.Handler {
+	hub := cfg.Live
+	if hub == nil && cfg.DB != nil {
+		hub = live.New(cfg.DB, live.Options{ReadTimeout: lim.requestTimeout})
+	}
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{DB: cfg.DB, Now: cfg.Now, Live: hub}})
 	srv := handler.New(schema)
 	srv.AddTransport(httptransport.GET{})
 	srv.AddTransport(httptransport.POST{MaxBodyBytes: lim.maxBodyBytes})
+	srv.AddTransport(websocketTransport(cfg.Auth, hub))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
@@ -144,6 +176,7 @@ func GraphQL(cfg Config) http.Handler {
 	}
 	srv.Use(depthLimit(lim.maxDepth))
 	srv.Use(complexityLimit{byRole: lim.complexityByRole, fallback: lim.maxComplexity})
+	srv.Use(websocketRules{db: cfg.DB, limiter: limiter, timeout: lim.requestTimeout})
 	if cfg.DB != nil {
 		srv.Use(&auth.Allowlist{DB: cfg.DB})
 		srv.Use(accesslog.Extension{DB: cfg.DB, Now: cfg.Now})
