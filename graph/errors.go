@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/civicgraph/civicgraph/internal/apperr"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -26,6 +27,21 @@ var contractCodes = map[string]bool{
 
 // PresentError turns any error into the client's view of it.
 func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	var pe *apperr.Problem
+	if errors.As(err, &pe) {
+		// A bad input field: the path goes on to the field to fix.
+		e := &gqlerror.Error{Message: pe.Message, Path: graphql.GetPath(ctx)}
+		for _, step := range pe.Path {
+			switch s := step.(type) {
+			case string:
+				e.Path = append(e.Path, ast.PathName(s))
+			case int:
+				e.Path = append(e.Path, ast.PathIndex(s))
+			}
+		}
+		setCode(e, string(apperr.BadUserInput))
+		return e
+	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		e := graphql.DefaultErrorPresenter(ctx, err)

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/civicgraph/civicgraph/graph/generated"
 	"github.com/civicgraph/civicgraph/internal/store"
@@ -15,402 +14,402 @@ import (
 
 // CreateRegion is the resolver for the createRegion field.
 func (r *mutationResolver) CreateRegion(ctx context.Context, input map[string]any) (*store.Region, error) {
-	panic(fmt.Errorf("not implemented: CreateRegion - createRegion"))
+	return create[store.Region](ctx, r.Resolver, input)
 }
 
 // UpdateRegion is the resolver for the updateRegion field.
 func (r *mutationResolver) UpdateRegion(ctx context.Context, code string, input map[string]any) (*store.Region, error) {
-	panic(fmt.Errorf("not implemented: UpdateRegion - updateRegion"))
+	return update[store.Region](ctx, r.Resolver, code, input)
 }
 
 // UpsertRegion is the resolver for the upsertRegion field.
 func (r *mutationResolver) UpsertRegion(ctx context.Context, input map[string]any) (*store.Region, error) {
-	panic(fmt.Errorf("not implemented: UpsertRegion - upsertRegion"))
+	return upsert[store.Region](ctx, r.Resolver, input)
 }
 
 // ArchiveRegion is the resolver for the archiveRegion field.
 func (r *mutationResolver) ArchiveRegion(ctx context.Context, code string) (*store.Region, error) {
-	panic(fmt.Errorf("not implemented: ArchiveRegion - archiveRegion"))
+	return archive[store.Region](ctx, r.Resolver, code)
 }
 
 // RestoreRegion is the resolver for the restoreRegion field.
 func (r *mutationResolver) RestoreRegion(ctx context.Context, code string) (*store.Region, error) {
-	panic(fmt.Errorf("not implemented: RestoreRegion - restoreRegion"))
+	return restore[store.Region](ctx, r.Resolver, code)
 }
 
 // CreateServiceCategory is the resolver for the createServiceCategory field.
 func (r *mutationResolver) CreateServiceCategory(ctx context.Context, input map[string]any) (*store.ServiceCategory, error) {
-	panic(fmt.Errorf("not implemented: CreateServiceCategory - createServiceCategory"))
+	return create[store.ServiceCategory](ctx, r.Resolver, input)
 }
 
 // UpdateServiceCategory is the resolver for the updateServiceCategory field.
 func (r *mutationResolver) UpdateServiceCategory(ctx context.Context, code string, input map[string]any) (*store.ServiceCategory, error) {
-	panic(fmt.Errorf("not implemented: UpdateServiceCategory - updateServiceCategory"))
+	return update[store.ServiceCategory](ctx, r.Resolver, code, input)
 }
 
 // UpsertServiceCategory is the resolver for the upsertServiceCategory field.
 func (r *mutationResolver) UpsertServiceCategory(ctx context.Context, input map[string]any) (*store.ServiceCategory, error) {
-	panic(fmt.Errorf("not implemented: UpsertServiceCategory - upsertServiceCategory"))
+	return upsert[store.ServiceCategory](ctx, r.Resolver, input)
 }
 
 // ArchiveServiceCategory is the resolver for the archiveServiceCategory field.
 func (r *mutationResolver) ArchiveServiceCategory(ctx context.Context, code string) (*store.ServiceCategory, error) {
-	panic(fmt.Errorf("not implemented: ArchiveServiceCategory - archiveServiceCategory"))
+	return archive[store.ServiceCategory](ctx, r.Resolver, code)
 }
 
 // RestoreServiceCategory is the resolver for the restoreServiceCategory field.
 func (r *mutationResolver) RestoreServiceCategory(ctx context.Context, code string) (*store.ServiceCategory, error) {
-	panic(fmt.Errorf("not implemented: RestoreServiceCategory - restoreServiceCategory"))
+	return restore[store.ServiceCategory](ctx, r.Resolver, code)
 }
 
 // CreateCommunity is the resolver for the createCommunity field.
 func (r *mutationResolver) CreateCommunity(ctx context.Context, input map[string]any) (*store.Community, error) {
-	panic(fmt.Errorf("not implemented: CreateCommunity - createCommunity"))
+	return create[store.Community](ctx, r.Resolver, input)
 }
 
 // UpdateCommunity is the resolver for the updateCommunity field.
 func (r *mutationResolver) UpdateCommunity(ctx context.Context, code string, input map[string]any) (*store.Community, error) {
-	panic(fmt.Errorf("not implemented: UpdateCommunity - updateCommunity"))
+	return update[store.Community](ctx, r.Resolver, code, input)
 }
 
 // UpsertCommunity is the resolver for the upsertCommunity field.
 func (r *mutationResolver) UpsertCommunity(ctx context.Context, input map[string]any) (*store.Community, error) {
-	panic(fmt.Errorf("not implemented: UpsertCommunity - upsertCommunity"))
+	return upsert[store.Community](ctx, r.Resolver, input)
 }
 
 // ArchiveCommunity is the resolver for the archiveCommunity field.
 func (r *mutationResolver) ArchiveCommunity(ctx context.Context, code string) (*store.Community, error) {
-	panic(fmt.Errorf("not implemented: ArchiveCommunity - archiveCommunity"))
+	return archive[store.Community](ctx, r.Resolver, code)
 }
 
 // RestoreCommunity is the resolver for the restoreCommunity field.
 func (r *mutationResolver) RestoreCommunity(ctx context.Context, code string) (*store.Community, error) {
-	panic(fmt.Errorf("not implemented: RestoreCommunity - restoreCommunity"))
+	return restore[store.Community](ctx, r.Resolver, code)
 }
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input map[string]any) (*store.Organization, error) {
-	panic(fmt.Errorf("not implemented: CreateOrganization - createOrganization"))
+	return create[store.Organization](ctx, r.Resolver, input)
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, code string, input map[string]any) (*store.Organization, error) {
-	panic(fmt.Errorf("not implemented: UpdateOrganization - updateOrganization"))
+	return update[store.Organization](ctx, r.Resolver, code, input)
 }
 
 // UpsertOrganization is the resolver for the upsertOrganization field.
 func (r *mutationResolver) UpsertOrganization(ctx context.Context, input map[string]any) (*store.Organization, error) {
-	panic(fmt.Errorf("not implemented: UpsertOrganization - upsertOrganization"))
+	return upsert[store.Organization](ctx, r.Resolver, input)
 }
 
 // ArchiveOrganization is the resolver for the archiveOrganization field.
 func (r *mutationResolver) ArchiveOrganization(ctx context.Context, code string) (*store.Organization, error) {
-	panic(fmt.Errorf("not implemented: ArchiveOrganization - archiveOrganization"))
+	return archive[store.Organization](ctx, r.Resolver, code)
 }
 
 // RestoreOrganization is the resolver for the restoreOrganization field.
 func (r *mutationResolver) RestoreOrganization(ctx context.Context, code string) (*store.Organization, error) {
-	panic(fmt.Errorf("not implemented: RestoreOrganization - restoreOrganization"))
+	return restore[store.Organization](ctx, r.Resolver, code)
 }
 
 // CreatePerson is the resolver for the createPerson field.
 func (r *mutationResolver) CreatePerson(ctx context.Context, input map[string]any) (*store.Person, error) {
-	panic(fmt.Errorf("not implemented: CreatePerson - createPerson"))
+	return create[store.Person](ctx, r.Resolver, input)
 }
 
 // UpdatePerson is the resolver for the updatePerson field.
 func (r *mutationResolver) UpdatePerson(ctx context.Context, code string, input map[string]any) (*store.Person, error) {
-	panic(fmt.Errorf("not implemented: UpdatePerson - updatePerson"))
+	return update[store.Person](ctx, r.Resolver, code, input)
 }
 
 // UpsertPerson is the resolver for the upsertPerson field.
 func (r *mutationResolver) UpsertPerson(ctx context.Context, input map[string]any) (*store.Person, error) {
-	panic(fmt.Errorf("not implemented: UpsertPerson - upsertPerson"))
+	return upsert[store.Person](ctx, r.Resolver, input)
 }
 
 // ArchivePerson is the resolver for the archivePerson field.
 func (r *mutationResolver) ArchivePerson(ctx context.Context, code string) (*store.Person, error) {
-	panic(fmt.Errorf("not implemented: ArchivePerson - archivePerson"))
+	return archive[store.Person](ctx, r.Resolver, code)
 }
 
 // RestorePerson is the resolver for the restorePerson field.
 func (r *mutationResolver) RestorePerson(ctx context.Context, code string) (*store.Person, error) {
-	panic(fmt.Errorf("not implemented: RestorePerson - restorePerson"))
+	return restore[store.Person](ctx, r.Resolver, code)
 }
 
 // CreatePosition is the resolver for the createPosition field.
 func (r *mutationResolver) CreatePosition(ctx context.Context, input map[string]any) (*store.Position, error) {
-	panic(fmt.Errorf("not implemented: CreatePosition - createPosition"))
+	return create[store.Position](ctx, r.Resolver, input)
 }
 
 // UpdatePosition is the resolver for the updatePosition field.
 func (r *mutationResolver) UpdatePosition(ctx context.Context, code string, input map[string]any) (*store.Position, error) {
-	panic(fmt.Errorf("not implemented: UpdatePosition - updatePosition"))
+	return update[store.Position](ctx, r.Resolver, code, input)
 }
 
 // UpsertPosition is the resolver for the upsertPosition field.
 func (r *mutationResolver) UpsertPosition(ctx context.Context, input map[string]any) (*store.Position, error) {
-	panic(fmt.Errorf("not implemented: UpsertPosition - upsertPosition"))
+	return upsert[store.Position](ctx, r.Resolver, input)
 }
 
 // ArchivePosition is the resolver for the archivePosition field.
 func (r *mutationResolver) ArchivePosition(ctx context.Context, code string) (*store.Position, error) {
-	panic(fmt.Errorf("not implemented: ArchivePosition - archivePosition"))
+	return archive[store.Position](ctx, r.Resolver, code)
 }
 
 // RestorePosition is the resolver for the restorePosition field.
 func (r *mutationResolver) RestorePosition(ctx context.Context, code string) (*store.Position, error) {
-	panic(fmt.Errorf("not implemented: RestorePosition - restorePosition"))
+	return restore[store.Position](ctx, r.Resolver, code)
 }
 
 // CreateGradeChange is the resolver for the createGradeChange field.
 func (r *mutationResolver) CreateGradeChange(ctx context.Context, input map[string]any) (*store.GradeChange, error) {
-	panic(fmt.Errorf("not implemented: CreateGradeChange - createGradeChange"))
+	return create[store.GradeChange](ctx, r.Resolver, input)
 }
 
 // UpdateGradeChange is the resolver for the updateGradeChange field.
 func (r *mutationResolver) UpdateGradeChange(ctx context.Context, code string, input map[string]any) (*store.GradeChange, error) {
-	panic(fmt.Errorf("not implemented: UpdateGradeChange - updateGradeChange"))
+	return update[store.GradeChange](ctx, r.Resolver, code, input)
 }
 
 // UpsertGradeChange is the resolver for the upsertGradeChange field.
 func (r *mutationResolver) UpsertGradeChange(ctx context.Context, input map[string]any) (*store.GradeChange, error) {
-	panic(fmt.Errorf("not implemented: UpsertGradeChange - upsertGradeChange"))
+	return upsert[store.GradeChange](ctx, r.Resolver, input)
 }
 
 // ArchiveGradeChange is the resolver for the archiveGradeChange field.
 func (r *mutationResolver) ArchiveGradeChange(ctx context.Context, code string) (*store.GradeChange, error) {
-	panic(fmt.Errorf("not implemented: ArchiveGradeChange - archiveGradeChange"))
+	return archive[store.GradeChange](ctx, r.Resolver, code)
 }
 
 // RestoreGradeChange is the resolver for the restoreGradeChange field.
 func (r *mutationResolver) RestoreGradeChange(ctx context.Context, code string) (*store.GradeChange, error) {
-	panic(fmt.Errorf("not implemented: RestoreGradeChange - restoreGradeChange"))
+	return restore[store.GradeChange](ctx, r.Resolver, code)
 }
 
 // CreateAlliance is the resolver for the createAlliance field.
 func (r *mutationResolver) CreateAlliance(ctx context.Context, input map[string]any) (*store.Alliance, error) {
-	panic(fmt.Errorf("not implemented: CreateAlliance - createAlliance"))
+	return create[store.Alliance](ctx, r.Resolver, input)
 }
 
 // UpdateAlliance is the resolver for the updateAlliance field.
 func (r *mutationResolver) UpdateAlliance(ctx context.Context, code string, input map[string]any) (*store.Alliance, error) {
-	panic(fmt.Errorf("not implemented: UpdateAlliance - updateAlliance"))
+	return update[store.Alliance](ctx, r.Resolver, code, input)
 }
 
 // UpsertAlliance is the resolver for the upsertAlliance field.
 func (r *mutationResolver) UpsertAlliance(ctx context.Context, input map[string]any) (*store.Alliance, error) {
-	panic(fmt.Errorf("not implemented: UpsertAlliance - upsertAlliance"))
+	return upsert[store.Alliance](ctx, r.Resolver, input)
 }
 
 // ArchiveAlliance is the resolver for the archiveAlliance field.
 func (r *mutationResolver) ArchiveAlliance(ctx context.Context, code string) (*store.Alliance, error) {
-	panic(fmt.Errorf("not implemented: ArchiveAlliance - archiveAlliance"))
+	return archive[store.Alliance](ctx, r.Resolver, code)
 }
 
 // RestoreAlliance is the resolver for the restoreAlliance field.
 func (r *mutationResolver) RestoreAlliance(ctx context.Context, code string) (*store.Alliance, error) {
-	panic(fmt.Errorf("not implemented: RestoreAlliance - restoreAlliance"))
+	return restore[store.Alliance](ctx, r.Resolver, code)
 }
 
 // CreateMembership is the resolver for the createMembership field.
 func (r *mutationResolver) CreateMembership(ctx context.Context, input map[string]any) (*store.Membership, error) {
-	panic(fmt.Errorf("not implemented: CreateMembership - createMembership"))
+	return create[store.Membership](ctx, r.Resolver, input)
 }
 
 // UpdateMembership is the resolver for the updateMembership field.
 func (r *mutationResolver) UpdateMembership(ctx context.Context, code string, input map[string]any) (*store.Membership, error) {
-	panic(fmt.Errorf("not implemented: UpdateMembership - updateMembership"))
+	return update[store.Membership](ctx, r.Resolver, code, input)
 }
 
 // UpsertMembership is the resolver for the upsertMembership field.
 func (r *mutationResolver) UpsertMembership(ctx context.Context, input map[string]any) (*store.Membership, error) {
-	panic(fmt.Errorf("not implemented: UpsertMembership - upsertMembership"))
+	return upsert[store.Membership](ctx, r.Resolver, input)
 }
 
 // ArchiveMembership is the resolver for the archiveMembership field.
 func (r *mutationResolver) ArchiveMembership(ctx context.Context, code string) (*store.Membership, error) {
-	panic(fmt.Errorf("not implemented: ArchiveMembership - archiveMembership"))
+	return archive[store.Membership](ctx, r.Resolver, code)
 }
 
 // RestoreMembership is the resolver for the restoreMembership field.
 func (r *mutationResolver) RestoreMembership(ctx context.Context, code string) (*store.Membership, error) {
-	panic(fmt.Errorf("not implemented: RestoreMembership - restoreMembership"))
+	return restore[store.Membership](ctx, r.Resolver, code)
 }
 
 // CreateStudio is the resolver for the createStudio field.
 func (r *mutationResolver) CreateStudio(ctx context.Context, input map[string]any) (*store.Studio, error) {
-	panic(fmt.Errorf("not implemented: CreateStudio - createStudio"))
+	return create[store.Studio](ctx, r.Resolver, input)
 }
 
 // UpdateStudio is the resolver for the updateStudio field.
 func (r *mutationResolver) UpdateStudio(ctx context.Context, code string, input map[string]any) (*store.Studio, error) {
-	panic(fmt.Errorf("not implemented: UpdateStudio - updateStudio"))
+	return update[store.Studio](ctx, r.Resolver, code, input)
 }
 
 // UpsertStudio is the resolver for the upsertStudio field.
 func (r *mutationResolver) UpsertStudio(ctx context.Context, input map[string]any) (*store.Studio, error) {
-	panic(fmt.Errorf("not implemented: UpsertStudio - upsertStudio"))
+	return upsert[store.Studio](ctx, r.Resolver, input)
 }
 
 // ArchiveStudio is the resolver for the archiveStudio field.
 func (r *mutationResolver) ArchiveStudio(ctx context.Context, code string) (*store.Studio, error) {
-	panic(fmt.Errorf("not implemented: ArchiveStudio - archiveStudio"))
+	return archive[store.Studio](ctx, r.Resolver, code)
 }
 
 // RestoreStudio is the resolver for the restoreStudio field.
 func (r *mutationResolver) RestoreStudio(ctx context.Context, code string) (*store.Studio, error) {
-	panic(fmt.Errorf("not implemented: RestoreStudio - restoreStudio"))
+	return restore[store.Studio](ctx, r.Resolver, code)
 }
 
 // CreateMentorship is the resolver for the createMentorship field.
 func (r *mutationResolver) CreateMentorship(ctx context.Context, input map[string]any) (*store.Mentorship, error) {
-	panic(fmt.Errorf("not implemented: CreateMentorship - createMentorship"))
+	return create[store.Mentorship](ctx, r.Resolver, input)
 }
 
 // UpdateMentorship is the resolver for the updateMentorship field.
 func (r *mutationResolver) UpdateMentorship(ctx context.Context, code string, input map[string]any) (*store.Mentorship, error) {
-	panic(fmt.Errorf("not implemented: UpdateMentorship - updateMentorship"))
+	return update[store.Mentorship](ctx, r.Resolver, code, input)
 }
 
 // UpsertMentorship is the resolver for the upsertMentorship field.
 func (r *mutationResolver) UpsertMentorship(ctx context.Context, input map[string]any) (*store.Mentorship, error) {
-	panic(fmt.Errorf("not implemented: UpsertMentorship - upsertMentorship"))
+	return upsert[store.Mentorship](ctx, r.Resolver, input)
 }
 
 // ArchiveMentorship is the resolver for the archiveMentorship field.
 func (r *mutationResolver) ArchiveMentorship(ctx context.Context, code string) (*store.Mentorship, error) {
-	panic(fmt.Errorf("not implemented: ArchiveMentorship - archiveMentorship"))
+	return archive[store.Mentorship](ctx, r.Resolver, code)
 }
 
 // RestoreMentorship is the resolver for the restoreMentorship field.
 func (r *mutationResolver) RestoreMentorship(ctx context.Context, code string) (*store.Mentorship, error) {
-	panic(fmt.Errorf("not implemented: RestoreMentorship - restoreMentorship"))
+	return restore[store.Mentorship](ctx, r.Resolver, code)
 }
 
 // CreateResearchTopic is the resolver for the createResearchTopic field.
 func (r *mutationResolver) CreateResearchTopic(ctx context.Context, input map[string]any) (*store.ResearchTopic, error) {
-	panic(fmt.Errorf("not implemented: CreateResearchTopic - createResearchTopic"))
+	return create[store.ResearchTopic](ctx, r.Resolver, input)
 }
 
 // UpdateResearchTopic is the resolver for the updateResearchTopic field.
 func (r *mutationResolver) UpdateResearchTopic(ctx context.Context, code string, input map[string]any) (*store.ResearchTopic, error) {
-	panic(fmt.Errorf("not implemented: UpdateResearchTopic - updateResearchTopic"))
+	return update[store.ResearchTopic](ctx, r.Resolver, code, input)
 }
 
 // UpsertResearchTopic is the resolver for the upsertResearchTopic field.
 func (r *mutationResolver) UpsertResearchTopic(ctx context.Context, input map[string]any) (*store.ResearchTopic, error) {
-	panic(fmt.Errorf("not implemented: UpsertResearchTopic - upsertResearchTopic"))
+	return upsert[store.ResearchTopic](ctx, r.Resolver, input)
 }
 
 // ArchiveResearchTopic is the resolver for the archiveResearchTopic field.
 func (r *mutationResolver) ArchiveResearchTopic(ctx context.Context, code string) (*store.ResearchTopic, error) {
-	panic(fmt.Errorf("not implemented: ArchiveResearchTopic - archiveResearchTopic"))
+	return archive[store.ResearchTopic](ctx, r.Resolver, code)
 }
 
 // RestoreResearchTopic is the resolver for the restoreResearchTopic field.
 func (r *mutationResolver) RestoreResearchTopic(ctx context.Context, code string) (*store.ResearchTopic, error) {
-	panic(fmt.Errorf("not implemented: RestoreResearchTopic - restoreResearchTopic"))
+	return restore[store.ResearchTopic](ctx, r.Resolver, code)
 }
 
 // CreateCase is the resolver for the createCase field.
 func (r *mutationResolver) CreateCase(ctx context.Context, input map[string]any) (*store.Case, error) {
-	panic(fmt.Errorf("not implemented: CreateCase - createCase"))
+	return create[store.Case](ctx, r.Resolver, input)
 }
 
 // UpdateCase is the resolver for the updateCase field.
 func (r *mutationResolver) UpdateCase(ctx context.Context, code string, input map[string]any) (*store.Case, error) {
-	panic(fmt.Errorf("not implemented: UpdateCase - updateCase"))
+	return update[store.Case](ctx, r.Resolver, code, input)
 }
 
 // UpsertCase is the resolver for the upsertCase field.
 func (r *mutationResolver) UpsertCase(ctx context.Context, input map[string]any) (*store.Case, error) {
-	panic(fmt.Errorf("not implemented: UpsertCase - upsertCase"))
+	return upsert[store.Case](ctx, r.Resolver, input)
 }
 
 // ArchiveCase is the resolver for the archiveCase field.
 func (r *mutationResolver) ArchiveCase(ctx context.Context, code string) (*store.Case, error) {
-	panic(fmt.Errorf("not implemented: ArchiveCase - archiveCase"))
+	return archive[store.Case](ctx, r.Resolver, code)
 }
 
 // RestoreCase is the resolver for the restoreCase field.
 func (r *mutationResolver) RestoreCase(ctx context.Context, code string) (*store.Case, error) {
-	panic(fmt.Errorf("not implemented: RestoreCase - restoreCase"))
+	return restore[store.Case](ctx, r.Resolver, code)
 }
 
 // CreateServiceEvent is the resolver for the createServiceEvent field.
 func (r *mutationResolver) CreateServiceEvent(ctx context.Context, input map[string]any) (*store.ServiceEvent, error) {
-	panic(fmt.Errorf("not implemented: CreateServiceEvent - createServiceEvent"))
+	return create[store.ServiceEvent](ctx, r.Resolver, input)
 }
 
 // UpdateServiceEvent is the resolver for the updateServiceEvent field.
 func (r *mutationResolver) UpdateServiceEvent(ctx context.Context, code string, input map[string]any) (*store.ServiceEvent, error) {
-	panic(fmt.Errorf("not implemented: UpdateServiceEvent - updateServiceEvent"))
+	return update[store.ServiceEvent](ctx, r.Resolver, code, input)
 }
 
 // UpsertServiceEvent is the resolver for the upsertServiceEvent field.
 func (r *mutationResolver) UpsertServiceEvent(ctx context.Context, input map[string]any) (*store.ServiceEvent, error) {
-	panic(fmt.Errorf("not implemented: UpsertServiceEvent - upsertServiceEvent"))
+	return upsert[store.ServiceEvent](ctx, r.Resolver, input)
 }
 
 // ArchiveServiceEvent is the resolver for the archiveServiceEvent field.
 func (r *mutationResolver) ArchiveServiceEvent(ctx context.Context, code string) (*store.ServiceEvent, error) {
-	panic(fmt.Errorf("not implemented: ArchiveServiceEvent - archiveServiceEvent"))
+	return archive[store.ServiceEvent](ctx, r.Resolver, code)
 }
 
 // RestoreServiceEvent is the resolver for the restoreServiceEvent field.
 func (r *mutationResolver) RestoreServiceEvent(ctx context.Context, code string) (*store.ServiceEvent, error) {
-	panic(fmt.Errorf("not implemented: RestoreServiceEvent - restoreServiceEvent"))
+	return restore[store.ServiceEvent](ctx, r.Resolver, code)
 }
 
 // CreateDemand is the resolver for the createDemand field.
 func (r *mutationResolver) CreateDemand(ctx context.Context, input map[string]any) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: CreateDemand - createDemand"))
+	return create[store.Demand](ctx, r.Resolver, input)
 }
 
 // UpdateDemand is the resolver for the updateDemand field.
 func (r *mutationResolver) UpdateDemand(ctx context.Context, code string, input map[string]any) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: UpdateDemand - updateDemand"))
+	return update[store.Demand](ctx, r.Resolver, code, input)
 }
 
 // UpsertDemand is the resolver for the upsertDemand field.
 func (r *mutationResolver) UpsertDemand(ctx context.Context, input map[string]any) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: UpsertDemand - upsertDemand"))
+	return upsert[store.Demand](ctx, r.Resolver, input)
 }
 
 // ArchiveDemand is the resolver for the archiveDemand field.
 func (r *mutationResolver) ArchiveDemand(ctx context.Context, code string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: ArchiveDemand - archiveDemand"))
+	return archive[store.Demand](ctx, r.Resolver, code)
 }
 
 // RestoreDemand is the resolver for the restoreDemand field.
 func (r *mutationResolver) RestoreDemand(ctx context.Context, code string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: RestoreDemand - restoreDemand"))
+	return restore[store.Demand](ctx, r.Resolver, code)
 }
 
 // CreateServiceRecord is the resolver for the createServiceRecord field.
 func (r *mutationResolver) CreateServiceRecord(ctx context.Context, input map[string]any) (*store.ServiceRecord, error) {
-	panic(fmt.Errorf("not implemented: CreateServiceRecord - createServiceRecord"))
+	return create[store.ServiceRecord](ctx, r.Resolver, input)
 }
 
 // UpdateServiceRecord is the resolver for the updateServiceRecord field.
 func (r *mutationResolver) UpdateServiceRecord(ctx context.Context, code string, input map[string]any) (*store.ServiceRecord, error) {
-	panic(fmt.Errorf("not implemented: UpdateServiceRecord - updateServiceRecord"))
+	return update[store.ServiceRecord](ctx, r.Resolver, code, input)
 }
 
 // UpsertServiceRecord is the resolver for the upsertServiceRecord field.
 func (r *mutationResolver) UpsertServiceRecord(ctx context.Context, input map[string]any) (*store.ServiceRecord, error) {
-	panic(fmt.Errorf("not implemented: UpsertServiceRecord - upsertServiceRecord"))
+	return upsert[store.ServiceRecord](ctx, r.Resolver, input)
 }
 
 // ArchiveServiceRecord is the resolver for the archiveServiceRecord field.
 func (r *mutationResolver) ArchiveServiceRecord(ctx context.Context, code string) (*store.ServiceRecord, error) {
-	panic(fmt.Errorf("not implemented: ArchiveServiceRecord - archiveServiceRecord"))
+	return archive[store.ServiceRecord](ctx, r.Resolver, code)
 }
 
 // RestoreServiceRecord is the resolver for the restoreServiceRecord field.
 func (r *mutationResolver) RestoreServiceRecord(ctx context.Context, code string) (*store.ServiceRecord, error) {
-	panic(fmt.Errorf("not implemented: RestoreServiceRecord - restoreServiceRecord"))
+	return restore[store.ServiceRecord](ctx, r.Resolver, code)
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -138,7 +138,7 @@ func demandStats(ctx context.Context, r *Resolver, where map[string]any, g analy
 			Category: pick(l.categories, s.CategoryID), Organization: pick(l.orgs, s.OrganizationID),
 			Alliance: pick(l.alliances, s.AllianceID), Status: s.Status, Period: s.Period,
 			Demands: s.Demands, Open: s.Open, Assigned: s.Assigned, InProgress: s.InProgress,
-			Resolved: s.ResolvedCount, Closed: s.Closed,
+			Resolved: s.ResolvedCount, Closed: s.Closed, Reopened: s.Reopened,
 			MedianHoursToResponse: s.MedianHoursToResponse, P90HoursToResponse: s.P90HoursToResponse,
 			MedianHoursToResolution: s.MedianHoursToResolution, P90HoursToResolution: s.P90HoursToResolution,
 		}

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/civicgraph/civicgraph/graph/generated"
 	"github.com/civicgraph/civicgraph/graph/model"
@@ -16,117 +15,127 @@ import (
 
 // ID is the resolver for the id field.
 func (r *auditEntryResolver) ID(ctx context.Context, obj *store.AuditEntry) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return store.GlobalID("AuditEntry", obj.RowID), nil
 }
 
 // Row is the resolver for the row field.
 func (r *auditEntryResolver) Row(ctx context.Context, obj *store.AuditEntry) (string, error) {
-	panic(fmt.Errorf("not implemented: Row - row"))
+	return store.GlobalID(obj.Entity, obj.EntityID), nil
+}
+
+// Before is the resolver for the before field.
+func (r *auditEntryResolver) Before(ctx context.Context, obj *store.AuditEntry) (string, error) {
+	return auditLine(ctx, obj, obj.Before)
+}
+
+// After is the resolver for the after field.
+func (r *auditEntryResolver) After(ctx context.Context, obj *store.AuditEntry) (string, error) {
+	return auditLine(ctx, obj, obj.After)
 }
 
 // Sequence is the resolver for the sequence field.
 func (r *changeResolver) Sequence(ctx context.Context, obj *store.Change) (int, error) {
-	panic(fmt.Errorf("not implemented: Sequence - sequence"))
+	return int(obj.Sequence), nil
 }
 
 // Type is the resolver for the type field.
 func (r *changeResolver) Type(ctx context.Context, obj *store.Change) (model.EntityType, error) {
-	panic(fmt.Errorf("not implemented: Type - type"))
+	return entityTypeOf(obj.Type), nil
 }
 
 // Operation is the resolver for the operation field.
 func (r *changeResolver) Operation(ctx context.Context, obj *store.Change) (model.ChangeOperation, error) {
-	panic(fmt.Errorf("not implemented: Operation - operation"))
+	return model.ChangeOperation(obj.Operation), nil
 }
 
 // Entity is the resolver for the entity field.
 func (r *changeResolver) Entity(ctx context.Context, obj *store.Change) (store.Node, error) {
-	panic(fmt.Errorf("not implemented: Entity - entity"))
+	return changeEntity(ctx, obj)
 }
 
 // Transitions is the resolver for the transitions field.
 func (r *demandResolver) Transitions(ctx context.Context, obj *store.Demand) ([]*store.DemandTransition, error) {
-	panic(fmt.Errorf("not implemented: Transitions - transitions"))
+	return store.DemandTransitionsOf(ctx, r.DB, obj.RowID)
 }
 
 // From is the resolver for the from field.
 func (r *demandTransitionResolver) From(ctx context.Context, obj *store.DemandTransition) (*string, error) {
-	panic(fmt.Errorf("not implemented: From - from"))
+	return optional(obj.FromStatus), nil
 }
 
 // To is the resolver for the to field.
 func (r *demandTransitionResolver) To(ctx context.Context, obj *store.DemandTransition) (string, error) {
-	panic(fmt.Errorf("not implemented: To - to"))
+	return obj.ToStatus, nil
 }
 
 // Actor is the resolver for the actor field.
 func (r *demandTransitionResolver) Actor(ctx context.Context, obj *store.DemandTransition) (string, error) {
-	panic(fmt.Errorf("not implemented: Actor - actor"))
+	return obj.Subject, nil
 }
 
 // Organization is the resolver for the organization field.
 func (r *demandTransitionResolver) Organization(ctx context.Context, obj *store.DemandTransition) (*store.Organization, error) {
-	panic(fmt.Errorf("not implemented: Organization - organization"))
+	return ref[store.Organization](ctx, "DemandTransition.organization", obj, func(t *store.DemandTransition) *int64 { return t.OrganizationID })
 }
 
 // RecordServices is the resolver for the recordServices field.
 func (r *mutationResolver) RecordServices(ctx context.Context, input []map[string]any, idempotencyKey string) (*model.RecordServicesPayload, error) {
-	panic(fmt.Errorf("not implemented: RecordServices - recordServices"))
+	return recordServices(ctx, r.Resolver, input, idempotencyKey)
 }
 
 // AssignDemand is the resolver for the assignDemand field.
 func (r *mutationResolver) AssignDemand(ctx context.Context, code string, organization string, note *string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: AssignDemand - assignDemand"))
+	return transition(ctx, r.Resolver, code, "ASSIGNED", &organization, note)
 }
 
 // RespondToDemand is the resolver for the respondToDemand field.
 func (r *mutationResolver) RespondToDemand(ctx context.Context, code string, note *string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: RespondToDemand - respondToDemand"))
+	return transition(ctx, r.Resolver, code, "IN_PROGRESS", nil, note)
 }
 
 // ResolveDemand is the resolver for the resolveDemand field.
 func (r *mutationResolver) ResolveDemand(ctx context.Context, code string, note *string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: ResolveDemand - resolveDemand"))
+	return transition(ctx, r.Resolver, code, "RESOLVED", nil, note)
 }
 
 // CloseDemand is the resolver for the closeDemand field.
 func (r *mutationResolver) CloseDemand(ctx context.Context, code string, note *string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: CloseDemand - closeDemand"))
+	return transition(ctx, r.Resolver, code, "CLOSED", nil, note)
 }
 
 // ReopenDemand is the resolver for the reopenDemand field.
 func (r *mutationResolver) ReopenDemand(ctx context.Context, code string, note *string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: ReopenDemand - reopenDemand"))
+	return transition(ctx, r.Resolver, code, "REOPENED", nil, note)
 }
 
 // TransitionDemand is the resolver for the transitionDemand field.
 func (r *mutationResolver) TransitionDemand(ctx context.Context, code string, to string, organization *string, note *string) (*store.Demand, error) {
-	panic(fmt.Errorf("not implemented: TransitionDemand - transitionDemand"))
+	return transition(ctx, r.Resolver, code, to, organization, note)
 }
 
 // Changes is the resolver for the changes field.
 func (r *queryResolver) Changes(ctx context.Context, after *string, types []model.EntityType, first *int, withinRegion *string) (*model.ChangeConnection, error) {
-	panic(fmt.Errorf("not implemented: Changes - changes"))
+	return changeFeed(ctx, r.Resolver, after, types, first, withinRegion)
 }
 
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string, last *int, before *string, where map[string]any, orderBy []map[string]any) (*model.AuditEntryConnection, error) {
-	panic(fmt.Errorf("not implemented: AuditLog - auditLog"))
+	return auditLog(ctx, r.Resolver, args(first, after, last, before, where, orderBy))
 }
 
 // ServiceRecorded is the resolver for the serviceRecorded field.
 func (r *subscriptionResolver) ServiceRecorded(ctx context.Context, withinRegion *string) (<-chan *store.ServiceRecord, error) {
-	panic(fmt.Errorf("not implemented: ServiceRecorded - serviceRecorded"))
+	return serviceRecorded(ctx, r.Resolver, withinRegion)
 }
 
 // DemandChanged is the resolver for the demandChanged field.
 func (r *subscriptionResolver) DemandChanged(ctx context.Context, withinRegion *string) (<-chan *store.Demand, error) {
-	panic(fmt.Errorf("not implemented: DemandChanged - demandChanged"))
+	return demandChanged(ctx, r.Resolver, withinRegion)
 }
 
 // Changed is the resolver for the changed field.
 func (r *subscriptionResolver) Changed(ctx context.Context, types []model.EntityType, withinRegion *string) (<-chan *store.Change, error) {
-	panic(fmt.Errorf("not implemented: Changed - changed"))
+	return changed(ctx, r.Resolver, types, withinRegion)
 }
 
 // AuditEntry returns generated.AuditEntryResolver implementation.

@@ -296,6 +296,7 @@ type ComplexityRoot struct {
 		P90HoursToResponse      func(childComplexity int) int
 		Period                  func(childComplexity int) int
 		Region                  func(childComplexity int) int
+		Reopened                func(childComplexity int) int
 		Resolved                func(childComplexity int) int
 		Status                  func(childComplexity int) int
 	}
@@ -933,6 +934,9 @@ type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *store.AuditEntry) (string, error)
 
 	Row(ctx context.Context, obj *store.AuditEntry) (string, error)
+
+	Before(ctx context.Context, obj *store.AuditEntry) (string, error)
+	After(ctx context.Context, obj *store.AuditEntry) (string, error)
 }
 type CaseResolver interface {
 	Studio(ctx context.Context, obj *store.Case) (*store.Studio, error)
@@ -2170,6 +2174,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DemandStat.Region(childComplexity), true
+	case "DemandStat.reopened":
+		if e.ComplexityRoot.DemandStat.Reopened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DemandStat.Reopened(childComplexity), true
 	case "DemandStat.resolved":
 		if e.ComplexityRoot.DemandStat.Resolved == nil {
 			break
@@ -5821,6 +5831,8 @@ type DemandStat {
   inProgress: Int!
   resolved: Int!
   closed: Int!
+  "Resolved or closed, then reopened, and not yet assigned or taken up again."
+  reopened: Int!
   medianHoursToResponse: Float
   p90HoursToResponse: Float
   medianHoursToResolution: Float
@@ -8339,6 +8351,8 @@ func (ec *executionContext) childFields_DemandStat(ctx context.Context, field gr
 		return ec.fieldContext_DemandStat_resolved(ctx, field)
 	case "closed":
 		return ec.fieldContext_DemandStat_closed(ctx, field)
+	case "reopened":
+		return ec.fieldContext_DemandStat_reopened(ctx, field)
 	case "medianHoursToResponse":
 		return ec.fieldContext_DemandStat_medianHoursToResponse(ctx, field)
 	case "p90HoursToResponse":
@@ -14929,7 +14943,7 @@ func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphq
 			return ec.fieldContext_AuditEntry_before(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Before, nil
+			return ec.Resolvers.AuditEntry().Before(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14940,7 +14954,7 @@ func (ec *executionContext) _AuditEntry_before(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_AuditEntry_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
 func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
@@ -14952,7 +14966,7 @@ func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql
 			return ec.fieldContext_AuditEntry_after(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.After, nil
+			return ec.Resolvers.AuditEntry().After(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -14963,7 +14977,7 @@ func (ec *executionContext) _AuditEntry_after(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_AuditEntry_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
 }
 
 func (ec *executionContext) _AuditEntry_request(ctx context.Context, field graphql.CollectedField, obj *store.AuditEntry) (ret graphql.Marshaler) {
@@ -17816,6 +17830,29 @@ func (ec *executionContext) _DemandStat_closed(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_DemandStat_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DemandStat_reopened(ctx context.Context, field graphql.CollectedField, obj *model.DemandStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DemandStat_reopened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reopened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DemandStat_reopened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DemandStat", field, false, false, "Int")
 }
 
@@ -39897,15 +39934,17 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "before":
-			out.Values[i] = ec._AuditEntry_before(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_before(ctx, field, obj)
+				})
 		case "after":
-			out.Values[i] = ec._AuditEntry_after(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_after(ctx, field, obj)
+				})
 		case "request":
 			out.Values[i] = ec._AuditEntry_request(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -40983,6 +41022,11 @@ func (ec *executionContext) _DemandStat(ctx context.Context, sel ast.SelectionSe
 			}
 		case "closed":
 			out.Values[i] = ec._DemandStat_closed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopened":
+			out.Values[i] = ec._DemandStat_reopened(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -34,6 +34,7 @@ type DemandStat struct {
 	InProgress              int
 	Resolved                int
 	Closed                  int
+	Reopened                int
 	MedianHoursToResponse   *float64
 	P90HoursToResponse      *float64
 	MedianHoursToResolution *float64

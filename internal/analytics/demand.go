@@ -17,8 +17,8 @@ type DemandStat struct {
 	Status         *string
 	Period         *Period // the local period of raised_at
 
-	Demands                                           int
-	Open, Assigned, InProgress, ResolvedCount, Closed int
+	Demands                                                     int
+	Open, Assigned, InProgress, ResolvedCount, Closed, Reopened int
 	// Responded and ResolvedWithTime count the demands with a responded_at
 	// and with a resolved_at: the populations of the percentiles below.
 	Responded, ResolvedWithTime int
@@ -49,7 +49,7 @@ func demandFact() *fact {
 		},
 		measures: []string{
 			"COUNT(*)", count("OPEN"), count("ASSIGNED"), count("IN_PROGRESS"), count("RESOLVED"), count("CLOSED"),
-			"COUNT(dm.responded_at)", "COUNT(dm.resolved_at)",
+			"COUNT(dm.responded_at)", "COUNT(dm.resolved_at)", count("REOPENED"),
 		},
 	}
 }
@@ -82,7 +82,7 @@ func (s *Stats) DemandStats(ctx context.Context, where map[string]any, g Groupin
 		v := r.vals
 		st := DemandStat{
 			Demands: int(v[0]), Open: int(v[1]), Assigned: int(v[2]), InProgress: int(v[3]),
-			ResolvedCount: int(v[4]), Closed: int(v[5]), Responded: int(v[6]), ResolvedWithTime: int(v[7]),
+			ResolvedCount: int(v[4]), Closed: int(v[5]), Responded: int(v[6]), ResolvedWithTime: int(v[7]), Reopened: int(v[8]),
 		}
 		ids := map[string]**int64{
 			"REGION": &st.RegionID, "COMMUNITY": &st.CommunityID, "CATEGORY": &st.CategoryID,

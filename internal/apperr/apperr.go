@@ -48,6 +48,11 @@ func CodeOf(err error) Code {
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	var p *Problem
+	var ps Problems
+	if errors.As(err, &p) || errors.As(err, &ps) {
+		return BadUserInput
+	}
 	return Internal
 }
 
@@ -58,5 +63,32 @@ func MessageOf(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
+	var p *Problem
+	var ps Problems
+	if errors.As(err, &p) || errors.As(err, &ps) {
+		return err.Error()
+	}
 	return "internal error"
+}
+
+// Problem is a BAD_USER_INPUT error about one input field. Path locates the
+// field below the GraphQL field that was resolving ("input", "population";
+// "input", 3, "community"), so the client's error path ends at the value
+// to fix.
+type Problem struct {
+	Path    []any // field names (string) and list indexes (int)
+	Message string
+}
+
+func (p *Problem) Error() string { return p.Message }
+
+// Problems is input with several bad fields: each becomes an error of its
+// own. It is never empty.
+type Problems []*Problem
+
+func (ps Problems) Error() string {
+	if len(ps) == 1 {
+		return ps[0].Message
+	}
+	return fmt.Sprintf("%s (and %d more problems)", ps[0].Message, len(ps)-1)
 }

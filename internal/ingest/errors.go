@@ -10,9 +10,12 @@ import (
 // LineError is one bad line of an import: where it is, what it was meant to
 // be (Type and Code, when the line said), and why it was refused.
 type LineError struct {
-	Line   int    // 1-based line number (for ImportLines: the n-th emitted line)
-	Type   string // the line's "type", "" when it could not be read
-	Code   string // the line's code, given or derived; "" when unknown
+	Line int    // 1-based line number (for ImportLines: the n-th emitted line)
+	Type string // the line's "type", "" when it could not be read
+	Code string // the line's code, given or derived; "" when unknown
+	// Field is the key of the line the reason is about ("" when the line as
+	// a whole is wrong): mutations turn it into the error's input path.
+	Field  string
 	Reason string
 }
 
@@ -79,6 +82,11 @@ func newProblems(max int) *problems {
 
 // add reports a bad line and marks its code as failed.
 func (p *problems) add(line int, e *entity, code, reason string) {
+	p.addField(line, e, code, "", reason)
+}
+
+// addField reports a bad line whose reason is about one of its fields.
+func (p *problems) addField(line int, e *entity, code, field, reason string) {
 	if e != nil && code != "" {
 		p.fail(e, code)
 	}
@@ -88,7 +96,7 @@ func (p *problems) add(line int, e *entity, code, reason string) {
 		if e != nil {
 			typ = e.name
 		}
-		p.errs = append(p.errs, LineError{Line: line, Type: typ, Code: code, Reason: reason})
+		p.errs = append(p.errs, LineError{Line: line, Type: typ, Code: code, Field: field, Reason: reason})
 	}
 }
 
@@ -100,7 +108,7 @@ func (p *problems) addBad(line int, b *badLine) {
 	}
 	p.total++
 	if len(p.errs) < p.max {
-		p.errs = append(p.errs, LineError{Line: line, Type: b.typ, Code: b.code, Reason: b.reason})
+		p.errs = append(p.errs, LineError{Line: line, Type: b.typ, Code: b.code, Field: b.field, Reason: b.reason})
 	}
 }
 

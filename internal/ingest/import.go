@@ -66,7 +66,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opt Options) (*Repor
 		if err := probs.err(); err != nil {
 			return err
 		}
-		return w.refreshRollups()
+		return w.complete()
 	})
 	if err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func ImportLines(ctx context.Context, db *store.DB, produce func(emit func(map[s
 		if err := probs.err(); err != nil {
 			return err
 		}
-		return w.refreshRollups()
+		return w.complete()
 	})
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ type decoder struct {
 // badLine is a line that failed validation: its type and code when they
 // could be read, and why it failed.
 type badLine struct {
-	typ, code, reason string
+	typ, code, field, reason string
 }
 
 var keyType, keyCode = []byte("type"), []byte("code")
@@ -81,6 +81,11 @@ func (d *decoder) decode(o *rawObject, e *entity, line int, rec *record) *badLin
 	fail := func(format string, args ...any) *badLine {
 		return &badLine{typ: e.name, code: rec.code, reason: fmt.Sprintf(format, args...)}
 	}
+	failField := func(field, format string, args ...any) *badLine {
+		b := fail(format, args...)
+		b.field = field
+		return b
+	}
 	// The code first, so that every later error can name the line by it.
 	for i, k := range o.keys {
 		if !bytes.Equal(k, keyCode) {
@@ -89,13 +94,13 @@ func (d *decoder) decode(o *rawObject, e *entity, line int, rec *record) *badLin
 		switch v := &o.vals[i]; {
 		case v.kind == jNull:
 		case v.kind != jString:
-			return fail(`field "code" must be a string, not %s`, v.kind)
+			return failField("code", `field "code" must be a string, not %s`, v.kind)
 		case v.str == "":
-			return fail(`field "code" must not be empty`)
+			return failField("code", `field "code" must not be empty`)
 		case strings.IndexByte(v.str, 0) >= 0:
-			return fail(`field "code" contains a NUL character`)
+			return failField("code", `field "code" contains a NUL character`)
 		case len(v.str) > maxText:
-			return fail(`field "code" is too long: %d bytes, at most %d`, len(v.str), maxText)
+			return failField("code", `field "code" is too long: %d bytes, at most %d`, len(v.str), maxText)
 		default:
 			rec.code = v.str
 		}
@@ -110,38 +115,38 @@ func (d *decoder) decode(o *rawObject, e *entity, line int, rec *record) *badLin
 				dup = &sawCode
 			}
 			if *dup {
-				return fail("field %q given twice", k)
+				return failField(string(k), "field %q given twice", k)
 			}
 			*dup = true
 			continue
 		}
 		j, ok := e.byName[string(k)]
 		if !ok {
-			return fail("unknown field %q", k)
+			return failField(string(k), "unknown field %q", k)
 		}
 		if d.seen[j] {
-			return fail("field %q given twice", k)
+			return failField(string(k), "field %q given twice", k)
 		}
 		d.seen[j] = true
 		if reason := d.field(&e.fields[j], &o.vals[i], &rec.vals[j]); reason != "" {
-			return fail("field %q %s", k, reason)
+			return failField(string(k), "field %q %s", k, reason)
 		}
 	}
 	for j := range e.fields {
 		if e.fields[j].required && !rec.vals[j].set {
-			return fail("missing required field %q", e.fields[j].name)
+			return failField(e.fields[j].name, "missing required field %q", e.fields[j].name)
 		}
 	}
 	if e.name == "ServiceEvent" && rec.vals[e.byName["organizer"]].set &&
 		(rec.vals[e.byName["organizerOrganization"]].set || rec.vals[e.byName["organizerAlliance"]].set) {
-		return fail(`give "organizer" or "organizerOrganization"/"organizerAlliance", not both`)
+		return failField("organizer", `give "organizer" or "organizerOrganization"/"organizerAlliance", not both`)
 	}
 	if e.parent >= 0 && rec.vals[e.parent].s == rec.code && rec.code != "" {
-		return fail(`field "parent" names the line itself`)
+		return failField("parent", `field "parent" names the line itself`)
 	}
 	if rec.code == "" {
 		if e.derive == nil {
-			return fail(`missing required field "code"`)
+			return failField("code", `missing required field "code"`)
 		}
 		rec.code = e.deriveCode(rec)
 	}

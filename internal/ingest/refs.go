@@ -78,10 +78,13 @@ func (w *writer) assign(e *entity, r *record) {
 		case kRef:
 			if tg, ok := w.res.get(t, v.s); ok {
 				v.id, v.path = tg.id, tg.path
+				if tg.archived {
+					w.archivedRef(r, f.name, v.s, t)
+				}
 			} else if j == e.parent {
 				deferred = true // written later in this import, perhaps
 			} else {
-				w.unresolved(r, f.name, v.s, t)
+				w.unresolved(r, f.name, f.name, v.s, t)
 			}
 		case kOrganizer:
 			w.assignOrganizer(e, r, v.s)
@@ -90,8 +93,11 @@ func (w *writer) assign(e *entity, r *record) {
 			for _, c := range v.list {
 				if tg, ok := w.res.get(t, c); ok {
 					v.ids = append(v.ids, tg.id)
+					if tg.archived {
+						w.archivedRef(r, f.name, c, t)
+					}
 				} else {
-					w.unresolved(r, strings.TrimSuffix(f.name, "s"), c, t)
+					w.unresolved(r, f.name, strings.TrimSuffix(f.name, "s"), c, t)
 				}
 			}
 		}
@@ -112,17 +118,23 @@ func (w *writer) assignOrganizer(e *entity, r *record, code string) {
 	org, alliance := byType["Organization"], byType[organizerAlt]
 	if tg, ok := w.res.get(org, code); ok {
 		r.vals[e.byName["organizerOrganization"]] = value{set: true, s: code, id: tg.id}
+		if tg.archived {
+			w.archivedRef(r, "organizer", code, org)
+		}
 		return
 	}
 	if tg, ok := w.res.get(alliance, code); ok {
 		r.vals[e.byName["organizerAlliance"]] = value{set: true, s: code, id: tg.id}
+		if tg.archived {
+			w.archivedRef(r, "organizer", code, alliance)
+		}
 		return
 	}
-	w.unresolved(r, "organizer", code, org, alliance)
+	w.unresolved(r, "organizer", "organizer", code, org, alliance)
 }
 
 // unresolved skips a record whose reference named no row of the types ts.
-func (w *writer) unresolved(r *record, what, code string, ts ...*entity) {
+func (w *writer) unresolved(r *record, field, what, code string, ts ...*entity) {
 	r.skip = true
 	for _, t := range ts {
 		if w.probs.failedCode(t, code) {
@@ -134,7 +146,19 @@ func (w *writer) unresolved(r *record, what, code string, ts ...*entity) {
 		return
 	}
 	r.reported = true
-	w.probs.add(r.line, r.ent, r.code, unknownReason(what, code, ts...))
+	w.probs.addField(r.line, r.ent, r.code, field, unknownReason(what, code, ts...))
+}
+
+// archivedRef skips a record whose reference names an archived row: live
+// rows refer only to live rows, so that what a query shows never links to
+// what it hides. Restore the row first.
+func (w *writer) archivedRef(r *record, field, code string, t *entity) {
+	r.skip = true
+	if r.reported {
+		return
+	}
+	r.reported = true
+	w.probs.addField(r.line, r.ent, r.code, field, fmt.Sprintf("field %q refers to %s %q, which is archived (restore it first)", field, t.name, code))
 }
 
 // unknownReason says that code names nothing: `unknown community "X"`, and

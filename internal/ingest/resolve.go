@@ -22,8 +22,9 @@ const maxCached = 200_000
 
 // target is what a code resolves to.
 type target struct {
-	id   int64
-	path string // the region path rows copy from it ("" when not a path source)
+	id       int64
+	path     string // the region path rows copy from it ("" when not a path source)
+	archived bool   // the row is archived: live rows may not refer to it
 }
 
 type resolver struct {
@@ -102,38 +103,52 @@ func (r *resolver) query(ctx context.Context, e *entity, codes []string) error {
 	key := [2]int{e.index, size}
 	q, ok := r.sql[key]
 	if !ok {
-		cols := "id, code"
-		if e.pathSource {
-			cols += ", " + e.pathColumn
-		}
-		q = fmt.Sprintf("SELECT %s FROM %s WHERE code IN (%s)", cols, e.table, placeholders(size))
+		q = fmt.Sprintf("SELECT %s FROM %s WHERE code IN (%s)", e.targetColumns(), e.table, placeholders(size))
 		r.sql[key] = q
 	}
 	rows, err := r.q.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("look up %s codes: %w", e.name, err)
 	}
-	return scanTargets(rows, e, r.caches[e.index])
+	return scanTargets(rows, e, r.caches[e.index], nil)
 }
 
-// scanTargets reads (id, code[, path]) rows into cache.
-func scanTargets(rows *sql.Rows, e *entity, cache map[string]target) error {
+// targetColumns are what a lookup (or an upsert's RETURNING) reads of a
+// row: id, code, archived flag and, for a path source, its region path.
+func (e *entity) targetColumns() string {
+	cols := "id, code, CASE WHEN archived_at IS NULL THEN 0 ELSE 1 END"
+	if e.pathSource {
+		cols += ", " + e.pathColumn
+	}
+	return cols
+}
+
+// scanTargets reads targetColumns rows into cache (when it is not nil),
+// calling seen with each row's id.
+func scanTargets(rows *sql.Rows, e *entity, cache map[string]target, seen func(id int64)) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			t    target
-			code string
-			err  error
+			t        target
+			code     string
+			archived int
+			err      error
 		)
 		if e.pathSource {
-			err = rows.Scan(&t.id, &code, &t.path)
+			err = rows.Scan(&t.id, &code, &archived, &t.path)
 		} else {
-			err = rows.Scan(&t.id, &code)
+			err = rows.Scan(&t.id, &code, &archived)
 		}
 		if err != nil {
 			return fmt.Errorf("read %s ids: %w", e.name, err)
 		}
-		cache[code] = t
+		t.archived = archived != 0
+		if cache != nil {
+			cache[code] = t
+		}
+		if seen != nil {
+			seen(t.id)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read %s ids: %w", e.name, err)

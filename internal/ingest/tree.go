@@ -47,7 +47,7 @@ func (w *writer) resolveDeferred(e *entity, final bool) error {
 		if w.probs.failedCode(e, d.parent) {
 			w.probs.fail(e, child)
 		} else {
-			w.probs.add(d.line, e, child, unknownReason("parent", d.parent, e))
+			w.probs.addField(d.line, e, child, "parent", unknownReason("parent", d.parent, e))
 		}
 	}
 	if len(pairs) == 0 {
@@ -209,7 +209,7 @@ func (w *writer) reportCycles(e *entity, t *tree, cycles [][]int) error {
 		reason := "its parents make a cycle: " + strings.Join(append(names, names[0]), " → ")
 		for _, code := range names {
 			if line, ok := w.selfLines[e.index][maphash.String(w.probs.seed, code)]; ok {
-				w.probs.add(line, e, code, reason)
+				w.probs.addField(line, e, code, "parent", reason)
 			}
 		}
 	}

@@ -63,20 +63,18 @@ func (w *writer) upsertSQL(e *entity, n int) string {
 		}
 		fmt.Fprintf(&b, "%s.%s IS DISTINCT FROM excluded.%s", e.table, c, c)
 	}
-	if e.returns() {
-		b.WriteString(" RETURNING id, code")
-		if e.pathSource {
-			b.WriteString(", " + e.pathColumn)
-		}
-	}
+	// Every upsert reads back the rows it changed (a row whose values were
+	// the same is not returned): the change feed numbers them, and the
+	// types others refer to cache their ids.
+	b.WriteString(" RETURNING " + e.targetColumns())
 	q := b.String()
 	w.sqls[key] = q
 	return q
 }
 
-// returns says whether an upsert of e reads back ids: when other lines refer
-// to e, or when e has sets to write by id.
-func (e *entity) returns() bool { return e.referenced || e.hasSets }
+// caches says whether the ids an upsert of e reads back are cached: when
+// other lines refer to e, or when e has sets to write by id.
+func (e *entity) caches() bool { return e.referenced || e.hasSets }
 
 // upsert writes rows, which hold distinct codes, in one statement.
 func (w *writer) upsert(e *entity, rows []*record) error {
@@ -89,16 +87,16 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 	if w.dial == store.Postgres {
 		args = columnsOf(args, len(e.columns()))
 	}
-	if e.returns() {
-		rs, err := w.q.Query(w.ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", e.name, err)
-		}
-		if err := scanTargets(rs, e, w.res.caches[e.index]); err != nil {
-			return err
-		}
-	} else if _, err := w.q.Exec(w.ctx, q, args...); err != nil {
+	rs, err := w.q.Query(w.ctx, q, args...)
+	if err != nil {
 		return fmt.Errorf("write %s: %w", e.name, err)
+	}
+	var cache map[string]target
+	if e.caches() {
+		cache = w.res.caches[e.index]
+	}
+	if err := scanTargets(rs, e, cache, func(id int64) { w.changed.Add(e.name, id) }); err != nil {
+		return err
 	}
 	w.report.ByType[e.name] += len(rows)
 	return nil
@@ -220,6 +218,9 @@ func (w *writer) writeSets(e *entity, rows []*record) error {
 		}
 		ids[i] = t.id
 	}
+	// A set can change while the row's own columns do not, so every row
+	// whose sets were given counts as changed.
+	w.changed.Add(e.name, ids...)
 	for j := range e.fields {
 		f := &e.fields[j]
 		if f.link == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 
+	"github.com/civicgraph/civicgraph/internal/changes"
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
@@ -53,6 +54,8 @@ type writer struct {
 	pathsDirty bool
 
 	rollups rollupNotes // what roll-ups must recount at the end
+	// changed is every row written, for the change feed (package changes).
+	changed *changes.Pending
 
 	fatal error // a database error: the import stops
 	dedup map[string]int
@@ -78,7 +81,7 @@ func newWriter(ctx context.Context, q store.Querier, probs *problems, report *Re
 		ctx: ctx, q: q, dial: q.Dialect(), probs: probs, res: newResolver(q), report: report, prog: prog,
 		pending: make([]*batch, n), sqls: map[[2]int]string{},
 		deferred: make([]map[string]deferredParent, n), selfLines: make([]map[uint64]int, n),
-		treeDirty: make([]bool, n), dedup: map[string]int{},
+		treeDirty: make([]bool, n), dedup: map[string]int{}, changed: &changes.Pending{},
 	}
 	for _, e := range entities {
 		cols := len(e.columns())

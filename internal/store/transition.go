@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -24,3 +27,20 @@ type DemandTransition struct {
 
 // Key is the transition's row id.
 func (t *DemandTransition) Key() int64 { return t.RowID }
+
+// DemandTransitionsOf reads a demand's transitions, oldest first.
+func DemandTransitionsOf(ctx context.Context, q Querier, demandID int64) ([]*DemandTransition, error) {
+	rows, err := q.Query(ctx, "SELECT "+strings.Join(Columns[DemandTransition](), ", ")+
+		" FROM demand_transitions WHERE demand_id = ? ORDER BY id", demandID)
+	if err != nil {
+		return nil, fmt.Errorf("read demand transitions: %w", err)
+	}
+	out, _, err := ScanRows[DemandTransition](rows)
+	if err != nil {
+		return nil, fmt.Errorf("read demand transitions: %w", err)
+	}
+	if out == nil {
+		out = []*DemandTransition{}
+	}
+	return out, nil
+}

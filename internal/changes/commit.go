@@ -1,0 +1,164 @@
+package changes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/civicgraph/civicgraph/internal/store"
+)
+
+// Order is the entity types in dependency order: the order a transaction's
+// changes are numbered in (and the import's write order).
+var Order = []string{
+	"Region", "ServiceCategory", "Community", "Organization", "Person", "Position",
+	"GradeChange", "Alliance", "Membership", "Studio", "Mentorship", "ResearchTopic",
+	"Case", "ServiceEvent", "Demand", "ServiceRecord",
+}
+
+// Notify is the PostgreSQL channel Commit notifies, with the last sequence
+// as payload, when its transaction commits: live updates in every server
+// process wake on it instead of waiting for their next poll.
+const Notify = "civicgraph_changes"
+
+// Pending is the rows a write transaction changed, by entity type. The zero
+// value is ready to use; it is not safe for concurrent use.
+type Pending struct {
+	ids map[string][]int64
+}
+
+// Add notes rows of type typ (an entity type name, see Order) as changed.
+// Noting a row twice is harmless: Commit numbers it once.
+func (p *Pending) Add(typ string, ids ...int64) {
+	if p.ids == nil {
+		p.ids = map[string][]int64{}
+	}
+	p.ids[typ] = append(p.ids[typ], ids...)
+}
+
+// Len is how many rows are noted (counting repeats).
+func (p *Pending) Len() int {
+	n := 0
+	for _, ids := range p.ids {
+		n += len(ids)
+	}
+	return n
+}
+
+// Range is the sequences a Commit assigned, First through Last; empty
+// (Last < First) when there was nothing to number.
+type Range struct{ First, Last int64 }
+
+// idChunk bounds the ids one statement numbers.
+const idChunk = 5000
+
+// Commit numbers the noted rows and appends them to the feed, inside the
+// caller's write transaction, which it must end soon after: it raises the
+// data version first (store.BumpDataVersion), whose row lock makes
+// concurrent writers take their numbers one after another, in commit order.
+// Every write transaction calls it exactly once, last, even when it noted
+// nothing (it still raises the data version). at is the time the changes are
+// stamped with.
+func Commit(ctx context.Context, q store.Querier, p *Pending, at time.Time) (Range, error) {
+	if err := store.BumpDataVersion(ctx, q); err != nil {
+		return Range{}, err
+	}
+	if p.Len() == 0 {
+		return Range{First: 1}, nil
+	}
+	last, err := Last(ctx, q)
+	if err != nil {
+		return Range{}, err
+	}
+	r := Range{First: last + 1, Last: last}
+	at = at.UTC().Round(time.Microsecond)
+	for _, typ := range Order {
+		ids := p.ids[typ]
+		if len(ids) == 0 {
+			continue
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		stmt, err := numberSQL(q.Dialect(), typ)
+		if err != nil {
+			return Range{}, err
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), idChunk)
+			args := []any{r.Last, typ, at}
+			if q.Dialect() == store.Postgres {
+				args = append(args, ids[:n])
+			} else {
+				for _, id := range ids[:n] {
+					args = append(args, id)
+				}
+			}
+			res, err := q.Exec(ctx, strings.Replace(stmt, "(?IDS)", idList(q.Dialect(), n), 1), args...)
+			if err != nil {
+				return Range{}, fmt.Errorf("number %s changes: %w", typ, err)
+			}
+			added, err := res.RowsAffected()
+			if err != nil {
+				return Range{}, fmt.Errorf("number %s changes: %w", typ, err)
+			}
+			r.Last += added
+			ids = ids[n:]
+		}
+	}
+	if q.Dialect() == store.Postgres && r.Last >= r.First {
+		if _, err := q.Exec(ctx, "SELECT pg_notify(?, ?)", Notify, fmt.Sprint(r.Last)); err != nil {
+			return Range{}, fmt.Errorf("notify changes: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// Last is the feed's last sequence, 0 when it is empty.
+func Last(ctx context.Context, q store.Querier) (int64, error) {
+	rows, err := q.Query(ctx, "SELECT COALESCE(MAX(sequence), 0) FROM changes")
+	if err != nil {
+		return 0, fmt.Errorf("read the last change: %w", err)
+	}
+	defer rows.Close()
+	var last int64
+	if rows.Next() {
+		if err := rows.Scan(&last); err != nil {
+			return 0, fmt.Errorf("read the last change: %w", err)
+		}
+	}
+	return last, rows.Err()
+}
+
+// idList is the placeholder for n ids: one array on PostgreSQL, a list on
+// SQLite.
+func idList(d store.Dialect, n int) string {
+	if d == store.Postgres {
+		return "(SELECT unnest(CAST(? AS bigint[])))"
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+// numberSQL is the statement appending changes for some rows of typ,
+// numbered after the sequence given as its first argument, in id order.
+// Its arguments are (last sequence, type, at, ids...).
+func numberSQL(d store.Dialect, typ string) (string, error) {
+	e, ok := store.Catalog[typ]
+	if !ok || !slices.Contains(Order, typ) {
+		return "", fmt.Errorf("changes: unknown entity type %q", typ)
+	}
+	path := "''"
+	switch {
+	case e.PathColumn != "":
+		path = "t." + e.PathColumn
+	case e.ScopeVia != "":
+		r := e.Relations[e.ScopeVia]
+		owner := store.Catalog[r.Target]
+		path = fmt.Sprintf("COALESCE((SELECT o.%s FROM %s o WHERE o.id = t.%s), '')", owner.PathColumn, owner.Table, r.Column)
+	}
+	return fmt.Sprintf(`INSERT INTO changes (sequence, type, entity_id, code, operation, at, region_path)
+SELECT %s + ROW_NUMBER() OVER (ORDER BY t.id), ?, t.id, t.code,
+       CASE WHEN t.archived_at IS NULL THEN '%s' ELSE '%s' END, ?, %s
+FROM %s t WHERE t.id IN (?IDS)`, d.Cast("?", "bigint"), store.ChangeUpsert, store.ChangeArchive, path, e.Table), nil
+}
