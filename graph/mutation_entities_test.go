@@ -301,6 +301,11 @@ func entityLifecycle(t *testing.T, w *writeAPI, c entityCase) {
 	if c.clear == "" {
 		wantFeed = slices.Delete(wantFeed, 2, 3)
 	}
+	if c.typ == "Region" {
+		// Clearing its parent moves the region to a root of its own: a
+		// tombstone under the path it left comes before its new change.
+		wantFeed = slices.Insert(wantFeed, 2, "ARCHIVE")
+	}
 	if !slices.Equal(feed, wantFeed) {
 		t.Fatalf("feed operations %v, want %v", feed, wantFeed)
 	}

@@ -81,30 +81,18 @@ func Commit(ctx context.Context, q store.Querier, p *Pending, at time.Time) (Ran
 		}
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
+		moved, err := tombstoneSQL(q.Dialect(), typ)
+		if err != nil {
+			return Range{}, err
+		}
 		stmt, err := numberSQL(q.Dialect(), typ)
 		if err != nil {
 			return Range{}, err
 		}
-		for len(ids) > 0 {
-			n := min(len(ids), idChunk)
-			args := []any{r.Last, typ, at}
-			if q.Dialect() == store.Postgres {
-				args = append(args, ids[:n])
-			} else {
-				for _, id := range ids[:n] {
-					args = append(args, id)
-				}
+		for _, s := range []string{moved, stmt} {
+			if err := appendChanges(ctx, q, s, typ, ids, at, &r); err != nil {
+				return Range{}, err
 			}
-			res, err := q.Exec(ctx, strings.Replace(stmt, "(?IDS)", idList(q.Dialect(), n), 1), args...)
-			if err != nil {
-				return Range{}, fmt.Errorf("number %s changes: %w", typ, err)
-			}
-			added, err := res.RowsAffected()
-			if err != nil {
-				return Range{}, fmt.Errorf("number %s changes: %w", typ, err)
-			}
-			r.Last += added
-			ids = ids[n:]
 		}
 	}
 	if q.Dialect() == store.Postgres && r.Last >= r.First {
@@ -113,6 +101,33 @@ func Commit(ctx context.Context, q store.Querier, p *Pending, at time.Time) (Ran
 		}
 	}
 	return r, nil
+}
+
+// appendChanges runs one of the numbering statements over ids, a chunk at
+// a time, numbering after r.Last and advancing it.
+func appendChanges(ctx context.Context, q store.Querier, stmt, typ string, ids []int64, at time.Time, r *Range) error {
+	for len(ids) > 0 {
+		n := min(len(ids), idChunk)
+		args := []any{r.Last, typ, at}
+		if q.Dialect() == store.Postgres {
+			args = append(args, ids[:n])
+		} else {
+			for _, id := range ids[:n] {
+				args = append(args, id)
+			}
+		}
+		res, err := q.Exec(ctx, strings.Replace(stmt, "(?IDS)", idList(q.Dialect(), n), 1), args...)
+		if err != nil {
+			return fmt.Errorf("number %s changes: %w", typ, err)
+		}
+		added, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("number %s changes: %w", typ, err)
+		}
+		r.Last += added
+		ids = ids[n:]
+	}
+	return nil
 }
 
 // Last is the feed's last sequence, 0 when it is empty.
@@ -140,13 +155,37 @@ func idList(d store.Dialect, n int) string {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 }
 
-// numberSQL is the statement appending changes for some rows of typ,
-// numbered after the sequence given as its first argument, in id order.
-// Its arguments are (last sequence, type, at, ids...).
-func numberSQL(d store.Dialect, typ string) (string, error) {
+// A row that moves to another region (a community given another street,
+// or everything under a region that moved) must leave the feed of the
+// region it left: a reader scoped there would otherwise keep it forever.
+// So before a moved row's change, Commit appends a tombstone carrying the
+// region path of the row's previous change — the path readers last saw it
+// under. An unscoped reader sees the row dropped and, one sequence later,
+// back; a reader of the old region only the drop; of the new one only the
+// change.
+
+// tombstoneSQL is the statement appending those tombstones for the rows
+// of typ (among the ids) whose last change was an UPSERT under another
+// region path than the row has now. Its arguments are (last sequence,
+// type, at, ids...); typ is one of Order, never a client's text.
+func tombstoneSQL(d store.Dialect, typ string) (string, error) {
+	path, table, err := currentPath(typ)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(`INSERT INTO changes (sequence, type, entity_id, code, operation, at, region_path)
+SELECT %s + ROW_NUMBER() OVER (ORDER BY t.id), ?, t.id, t.code, '%s', ?, p.region_path
+FROM %s t JOIN changes p ON p.sequence = (SELECT MAX(p2.sequence) FROM changes p2 WHERE p2.type = '%s' AND p2.entity_id = t.id)
+WHERE t.id IN (?IDS) AND p.operation = '%s' AND p.region_path <> %s`,
+		d.Cast("?", "bigint"), store.ChangeArchive, table, typ, store.ChangeUpsert, path), nil
+}
+
+// currentPath is the SQL expression of the region path a row of typ
+// (aliased t) hangs from now, and typ's table.
+func currentPath(typ string) (string, string, error) {
 	e, ok := store.Catalog[typ]
 	if !ok || !slices.Contains(Order, typ) {
-		return "", fmt.Errorf("changes: unknown entity type %q", typ)
+		return "", "", fmt.Errorf("changes: unknown entity type %q", typ)
 	}
 	path := "''"
 	switch {
@@ -157,8 +196,19 @@ func numberSQL(d store.Dialect, typ string) (string, error) {
 		owner := store.Catalog[r.Target]
 		path = fmt.Sprintf("COALESCE((SELECT o.%s FROM %s o WHERE o.id = t.%s), '')", owner.PathColumn, owner.Table, r.Column)
 	}
+	return path, e.Table, nil
+}
+
+// numberSQL is the statement appending changes for some rows of typ,
+// numbered after the sequence given as its first argument, in id order.
+// Its arguments are (last sequence, type, at, ids...).
+func numberSQL(d store.Dialect, typ string) (string, error) {
+	path, table, err := currentPath(typ)
+	if err != nil {
+		return "", err
+	}
 	return fmt.Sprintf(`INSERT INTO changes (sequence, type, entity_id, code, operation, at, region_path)
 SELECT %s + ROW_NUMBER() OVER (ORDER BY t.id), ?, t.id, t.code,
        CASE WHEN t.archived_at IS NULL THEN '%s' ELSE '%s' END, ?, %s
-FROM %s t WHERE t.id IN (?IDS)`, d.Cast("?", "bigint"), store.ChangeUpsert, store.ChangeArchive, path, e.Table), nil
+FROM %s t WHERE t.id IN (?IDS)`, d.Cast("?", "bigint"), store.ChangeUpsert, store.ChangeArchive, path, table), nil
 }

@@ -34,6 +34,7 @@ func (w *writer) updatePaths(final bool) error {
 		paths[i] = pathOf(parent, t.ids[i])
 		if old := t.paths[i]; old != paths[i] {
 			setPath = append(setPath, t.ids[i], paths[i])
+			w.changed.Add(region.name, t.ids[i])
 			if old != "" { // "" is a region written in this import: nothing copied it yet
 				rename = append(rename, old, paths[i])
 				w.notePathMove(old, paths[i])
@@ -58,7 +59,7 @@ func (w *writer) updatePaths(final bool) error {
 				continue
 			}
 			stmt := fmt.Sprintf("UPDATE %[1]s SET region_path = m.now FROM m WHERE %[1]s.region_path = m.was", e.table)
-			if err := w.withValues("m(was, now)", "(CAST(? AS text), CAST(? AS text))", rename, stmt); err != nil {
+			if err := w.withValuesNoting("m(was, now)", "(CAST(? AS text), CAST(? AS text))", rename, stmt); err != nil {
 				return fmt.Errorf("move %s to new region paths: %w", e.name, err)
 			}
 		}

@@ -319,7 +319,7 @@ func (w *writer) propagateMoves(e *entity, rows []*record, old map[string]string
 		return nil
 	}
 	for _, stmt := range moveSQL[e.name] {
-		if err := w.withValues("m(id, path)", "(CAST(? AS bigint), CAST(? AS text))", moved, stmt); err != nil {
+		if err := w.withValuesNoting("m(id, path)", "(CAST(? AS bigint), CAST(? AS text))", moved, stmt); err != nil {
 			return fmt.Errorf("move %s: %w", e.name, err)
 		}
 	}
@@ -335,6 +335,45 @@ func (w *writer) forgetPaths(keep *entity) {
 			w.res.forget(t)
 		}
 	}
+}
+
+// withValuesNoting is withValues for an UPDATE that moves rows to another
+// region path: the rows it updates are noted as changed, so that the change
+// feed carries them (and a tombstone for the region they left).
+func (w *writer) withValuesNoting(name, tuple string, args []any, stmt string) error {
+	table := strings.Fields(stmt)[1] // "UPDATE <table> SET ..."
+	typ := ""
+	for _, e := range entities {
+		if e.table == table {
+			typ = e.name
+		}
+	}
+	if typ == "" {
+		return fmt.Errorf("moved rows of an unknown table %q", table)
+	}
+	width := strings.Count(tuple, "?")
+	for len(args) > 0 {
+		n := min(len(args)/width, valuesChunk)
+		q := "WITH " + name + " AS (VALUES " + strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ") + ") " + stmt + " RETURNING " + table + ".id"
+		rows, err := w.q.Query(w.ctx, q, args[:n*width]...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			w.changed.Add(typ, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		args = args[n*width:]
+	}
+	return nil
 }
 
 // valuesChunk is how many tuples one WITH ... AS (VALUES ...) binds.
