@@ -27,14 +27,20 @@ func recordServices(ctx context.Context, r *Resolver, input []map[string]any, ke
 		return nil, err
 	}
 	out := &model.RecordServicesPayload{Records: []*store.ServiceRecord{}, Replayed: b.Replayed, IdempotencyKey: key}
+	// count is what the (first) call wrote, so that a replay answers as the
+	// first call did; records are those rows as the caller may see them now
+	// (one archived since is left out).
 	seen := map[int64]bool{}
 	for _, id := range b.IDs {
-		if rec := found[id]; rec != nil && !seen[id] {
-			seen[id] = true
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out.Count++
+		if rec := found[id]; rec != nil {
 			out.Records = append(out.Records, rec)
 		}
 	}
-	out.Count = len(out.Records)
 	register[store.ServiceRecord](ctx, out.Records)
 	return out, nil
 }

@@ -7690,6 +7690,7 @@ type Case implements Node {
 type RecordServicesPayload {
   "The records written (or, for a replay, the records the first call wrote, as they are now)."
   records: [ServiceRecord!]!
+  "How many records the call wrote (a code given twice counts once); for a replay, the first call's count."
   count: Int!
   "True when this key was seen before with the same payload: nothing was written."
   replayed: Boolean!

@@ -32,7 +32,8 @@ type Query struct {
 type RecordServicesPayload struct {
 	// The records written (or, for a replay, the records the first call wrote, as they are now).
 	Records []*store.ServiceRecord `json:"records"`
-	Count   int                    `json:"count"`
+	// How many records the call wrote (a code given twice counts once); for a replay, the first call's count.
+	Count int `json:"count"`
 	// True when this key was seen before with the same payload: nothing was written.
 	Replayed       bool   `json:"replayed"`
 	IdempotencyKey string `json:"idempotencyKey"`

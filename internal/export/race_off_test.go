@@ -1,6 +1,0 @@
-//go:build !race
-
-package export_test
-
-// raceDetector reports whether the tests run under the race detector.
-const raceDetector = false
