@@ -8,6 +8,8 @@
 #   4. postgres    export CIVICGRAPH_TEST_POSTGRES_URL (admin URL: CREATE/DROP DATABASE)
 #   5. browser     npm ci in tests/browser; Debian chromium; export CHROMIUM
 #   6. test        go test -race -count=1 -timeout 20m ./...
+#   7. bench smoke bench/run.sh --smoke --profile: the benchmark harness end to
+#                  end on a small dataset (under a minute; no thresholds)
 #
 # Arguments, if any, replace ./... in step 6 (-race -count=1 -timeout 20m are
 # kept, and a later -timeout given by you wins), e.g.
@@ -497,6 +499,46 @@ test_rc=0
 wait "$test_pid" || test_rc=$?
 test_pid=""
 [[ $test_rc -eq 0 ]] || die "go test failed (exit $test_rc)"
+
+# ---------------------------------------------------------------------------
+step "bench smoke"
+if [[ $# -gt 0 ]]; then
+	log "skipped: go test ran only the arguments given; the full suite (no arguments) runs the smoke"
+else
+	# The benchmark harness end to end, as bench/run.sh --smoke runs it
+	# (bench/README.md): civicgraph_bench_small on the tests' PostgreSQL (seeded
+	# on first use), a second per load and per pgbench run, every answer
+	# checked, pprof through serve --admin-listen, the import on PostgreSQL and
+	# SQLite, serve --demo's first answer; no thresholds, no PostGraphile. It
+	# fails loudly when the harness breaks.
+	if [[ $CIVICGRAPH_TEST_POSTGRES_URL =~ ^postgres(ql)?://([^:@/]+)(:([^@]*))?@([^:/?]+)(:([0-9]+))?/ ]]; then
+		export PGUSER=${BASH_REMATCH[2]} PGHOST=${BASH_REMATCH[5]} PGPORT=${BASH_REMATCH[7]:-5432}
+		if [[ -n ${BASH_REMATCH[4]} ]]; then export PGPASSWORD=${BASH_REMATCH[4]}; fi
+	else
+		die "bench/run.sh needs user, host and port, and CIVICGRAPH_TEST_POSTGRES_URL has none: $CIVICGRAPH_TEST_POSTGRES_URL"
+	fi
+	if ! command -v pgbench >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
+		if find_pg_bindir && [[ -x $pg_bindir/pgbench && -x $pg_bindir/psql ]]; then
+			PATH="$pg_bindir:$PATH"
+		else
+			apt_install postgresql-client || die "bench/run.sh needs pgbench and psql: apt-get install postgresql-client"
+		fi
+	fi
+	if [[ ! -x /usr/bin/time ]]; then
+		apt_install time || die "bench/run.sh needs /usr/bin/time: apt-get install time"
+	fi
+	log "bench/run.sh --smoke --profile (PostgreSQL $PGUSER@$PGHOST:$PGPORT)"
+	if command -v setsid >/dev/null 2>&1; then
+		setsid -w bench/run.sh --smoke --profile </dev/null &
+	else
+		bench/run.sh --smoke --profile </dev/null &
+	fi
+	test_pid=$!
+	test_rc=0
+	wait "$test_pid" || test_rc=$?
+	test_pid=""
+	[[ $test_rc -eq 0 ]] || die "the benchmark smoke run failed (exit $test_rc): the harness is broken (bench/run.sh --smoke --keep keeps its logs)"
+fi
 step_end
 
 log ""

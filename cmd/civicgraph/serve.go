@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs, dbURL := newFlags("serve", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "demo mode: seed the article scenario into an empty store; anonymous clients read everything")
+	adminListen := fs.String("admin-listen", "", "also listen on this address (e.g. 127.0.0.1:6060) for operators: pprof at /debug/pprof/, /healthz; off when empty; no authentication, so keep it on loopback")
 	jf := jwtFlags{
 		secret:   fs.String("jwt-secret", "", "accept HS256 JWTs signed with this shared secret, at least 32 bytes (default $CIVICGRAPH_JWT_SECRET; prefer the variable: flags show in process lists)"),
 		jwks:     fs.String("jwt-jwks", "", "accept RS256 JWTs signed by a key of this JWKS file (read at start)"),
@@ -86,7 +87,22 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		IdleTimeout:       120 * time.Second,
 	}
 	srv.RegisterOnShutdown(hub.Close)
+	var admin *server.AdminServer
+	if *adminListen != "" {
+		if admin, err = server.StartAdmin(*adminListen, server.NewAdmin(server.AdminConfig{})); err != nil {
+			ln.Close()
+			return err
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = admin.Shutdown(ctx)
+		}()
+	}
 	fmt.Fprintf(stdout, "civicgraph listening on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
+	if admin != nil {
+		fmt.Fprintf(stdout, "civicgraph admin listening on %s/ (pprof at %s)\n", admin.URL(), server.AdminPprofPrefix)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

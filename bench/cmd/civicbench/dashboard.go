@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -104,8 +105,12 @@ func (d dashboard) Prepare(ctx context.Context, e *env) (*plan, error) {
 			{"time zone", dashZone},
 			{"answer", fmt.Sprintf("%d serviceStats groups, %d bytes", len(got.stats), len(raw))},
 		},
-		Requests: []plannedRequest{{Body: body, Expect: expect}},
-		Baseline: pgbenchScript(stmts),
+		Requests: []plannedRequest{{Label: "dashboard", Body: body, Expect: expect}},
+		Baselines: []sqlBaseline{{
+			Name:    "plain",
+			Title:   "plain SQL over the base tables, as written by hand (issue 3's baseline)",
+			Scripts: []sqlScript{{Weight: 1, Statements: trimSemicolons(stmts), Header: "-- the city dashboard in plain SQL (bench/cmd/civicbench/dashboard_sql.go)\n"}},
+		}},
 		Mismatch: compareDashboards(got, want),
 	}
 	p.Check = fmt.Sprintf("civicgraph and the baseline agree on all %d groups (%d records, %d people served) and on the 11 summary and 7 coverage figures",
@@ -159,4 +164,13 @@ func lastQuarter(at time.Time, zone *time.Location) (from, to time.Time) {
 	first := time.Month((int(local.Month())-1)/3*3 + 1)
 	to = time.Date(local.Year(), first, 1, 0, 0, 0, 0, zone)
 	return to.AddDate(0, -3, 0), to
+}
+
+// trimSemicolons drops each statement's final ";" (sqlScript adds it).
+func trimSemicolons(stmts []string) []string {
+	out := make([]string, len(stmts))
+	for i, s := range stmts {
+		out[i] = strings.TrimSuffix(strings.TrimSpace(s), ";")
+	}
+	return out
 }

@@ -94,9 +94,3 @@ FROM (
              AND e.starts_at >= {marketFrom} AND e.starts_at < {marketTo})) AS with_market
   FROM communities c WHERE c.region_path LIKE {subtree}
 ) x;`
-
-// pgbenchScript joins statements into a pgbench script (each ends with a
-// semicolon; pgbench lets a statement span lines).
-func pgbenchScript(stmts []string) string {
-	return strings.Join(stmts, "\n\n") + "\n"
-}

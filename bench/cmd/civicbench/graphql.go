@@ -15,12 +15,22 @@ import (
 // connections.
 type client struct {
 	url  string
+	key  string // bearer key sent with every request; "" sends none
 	http *http.Client
 }
 
-// newClient returns a client for url keeping up to conns connections open;
-// every request is bounded by timeout.
+// newClient returns a client for civicgraph at url, keeping up to conns
+// connections open; every request is bounded by timeout and carries the
+// key in CIVICBENCH_API_KEY (run.sh creates an ADMIN key for the run:
+// serve without --demo answers no one without a credential).
 func newClient(url string, conns int, timeout time.Duration) *client {
+	c := newPlainClient(url, conns, timeout)
+	c.key = os.Getenv("CIVICBENCH_API_KEY")
+	return c
+}
+
+// newPlainClient is newClient without a key (PostGraphile).
+func newPlainClient(url string, conns int, timeout time.Duration) *client {
 	tr := &http.Transport{
 		MaxIdleConns:        conns,
 		MaxIdleConnsPerHost: conns,
@@ -44,10 +54,8 @@ func (c *client) post(ctx context.Context, body []byte) (int, []byte, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	if key := os.Getenv("CIVICBENCH_API_KEY"); key != "" {
-		// run.sh creates an ADMIN key for the run: serve without --demo
-		// answers no one without a credential.
-		req.Header.Set("Authorization", "Bearer "+key)
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -100,4 +108,16 @@ func (c *client) query(ctx context.Context, body []byte, out any) ([]byte, error
 		}
 	}
 	return raw, nil
+}
+
+// dataOf decodes the data of an answer query accepted into out.
+func dataOf(raw []byte, out any) error {
+	var r gqlResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		return fmt.Errorf("decode the answer: %w", err)
+	}
+	return nil
 }

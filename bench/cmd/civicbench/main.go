@@ -1,17 +1,24 @@
 // Command civicbench is the Go half of civicgraph's benchmark suite; the
-// driver is bench/run.sh, which seeds a database, starts the server and
-// calls these steps in order:
+// driver is bench/run.sh, which seeds a database, starts the servers and
+// calls these steps (bench/README.md):
 //
-//	civicbench wait    -url URL [-timeout D]                      until URL answers 200
-//	civicbench prepare -workload W -url GRAPHQL -database PGURL -dir WORK
-//	civicbench load    -workload W -url GRAPHQL -dir WORK [-clients N -duration D -warmup D -max-requests N]
-//	civicbench report  -workload W -dir WORK -database PGURL -scale S -command CMD -results DIR
-//	civicbench workloads                                          lists the workloads
+//	civicbench wait      -url URL [-timeout D]                 until URL answers 200
+//	civicbench prepare   -workload W -url GRAPHQL [-postgraphile URL] [-pglcheck DIR] -database PGURL -dir WORK
+//	civicbench load      -workload W -target civicgraph|civicgraph-cache|postgraphile -url GRAPHQL -dir WORK
+//	                     [-clients N -duration D -warmup D -max-requests N -timeout D] [-profile ADMINURL -profile-dir DIR]
+//	civicbench pgbench   -workload W -dir WORK -database PGURL [-clients N -jobs N -duration SEC]
+//	civicbench explain   -dir WORK -database PGURL -out DIR [-workloads LIST]
+//	civicbench records   -civicgraph BIN -database URL -n N -out FILE   a records-only NDJSON to import
+//	civicbench import    -civicgraph BIN -database URL -file FILE -out JSON   times `civicgraph import`
+//	civicbench demo      -civicgraph BIN -out JSON                     serve --demo's first answer
+//	civicbench rundir    -results DIR -name NAME                       makes the run's results folder
+//	civicbench report    -dir WORK -database PGURL -out RUNDIR -scale S -command CMD ...
+//	civicbench workloads                                               lists the workloads
 //
-// prepare finds what the workload needs in the data (the city's code),
-// builds the GraphQL requests and the plain-SQL baseline for pgbench, and
-// checks that both give the same figures; load drives the server; report
-// writes the results table. Everything a step hands to the next lives in
+// prepare finds what a workload needs in the data, builds the requests for
+// civicgraph (and PostGraphile) and the SQL baselines, and checks that all
+// give the same answers; load drives a server; pgbench runs the baselines;
+// report writes the results. Everything a step hands to the next lives in
 // WORK (see files.go). Exit status: 0 success, 1 failure, 2 bad usage.
 package main
 
@@ -35,6 +42,12 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"wait":      runWait,
 	"prepare":   runPrepare,
 	"load":      runLoad,
+	"pgbench":   runPgbench,
+	"explain":   runExplain,
+	"records":   runRecords,
+	"import":    runImport,
+	"demo":      runDemo,
+	"rundir":    runRundir,
 	"report":    runReport,
 	"workloads": runWorkloads,
 }
@@ -47,7 +60,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || commands[args[0]] == nil {
-		fmt.Fprintln(stderr, "usage: civicbench wait|prepare|load|report|workloads [flags] (see bench/README.md)")
+		fmt.Fprintln(stderr, "usage: civicbench wait|prepare|load|pgbench|explain|records|import|demo|rundir|report|workloads [flags] (see bench/README.md)")
 		return 2
 	}
 	err := commands[args[0]](ctx, args[1:], stdout, stderr)

@@ -9,25 +9,29 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// errMismatch marks a prepared workload whose baseline disagrees with
+// errMismatch marks a prepared workload whose baselines disagree with
 // civicgraph.
-var errMismatch = errors.New("the baseline SQL and civicgraph give different figures")
+var errMismatch = errors.New("a baseline and civicgraph give different answers")
 
-// runPrepare prepares a workload against the running server and its
-// database and writes its plan and pgbench script to the work directory.
+// runPrepare prepares a workload against the running servers and the
+// database and writes its plan and pgbench scripts to the work directory.
 func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("prepare", stderr)
 	name := fs.String("workload", "dashboard", "the workload")
 	url := fs.String("url", "", "civicgraph's GraphQL endpoint, http://127.0.0.1:PORT/graphql")
+	pglURL := fs.String("postgraphile", "", "PostGraphile's GraphQL endpoint (nested, window, totals); none: no PostGraphile side")
+	pglcheckDir := fs.String("pglcheck", "", "the folder bench/cmd/pglcheck wrote to with -out (nested, window, totals, mixed)")
 	dbURL := fs.String("database", "", "the PostgreSQL database civicgraph serves (postgres://...)")
 	dir := fs.String("dir", "", "the run's work directory")
-	allowMismatch := fs.Bool("allow-mismatch", false, "go on (and say so in the results) when the baseline's figures differ from civicgraph's")
+	timeout := fs.Duration("timeout", 10*time.Minute, "one request's time limit")
+	allowMismatch := fs.Bool("allow-mismatch", false, "go on (and say so in the results) when a baseline's answer differs from civicgraph's")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -43,15 +47,19 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("connect to %s: %w", *dbURL, err)
 	}
 	defer db.Close(context.WithoutCancel(ctx))
-	p, err := w.Prepare(ctx, &env{gql: newClient(*url, 1, 10*time.Minute), db: db})
+	e := &env{gql: newClient(*url, 1, *timeout), db: db, pglcheck: *pglcheckDir}
+	if *pglURL != "" {
+		e.pgl = newPlainClient(*pglURL, 1, *timeout)
+	}
+	p, err := w.Prepare(ctx, e)
 	if err != nil {
 		return fmt.Errorf("prepare %s: %w", *name, err)
 	}
 	p.Workload = *name
-	if err := writeJSON(planFile(*dir, *name), p); err != nil {
+	if err := writeScripts(*dir, p); err != nil {
 		return err
 	}
-	if err := os.WriteFile(sqlFile(*dir, *name), []byte(p.Baseline), 0o644); err != nil {
+	if err := writeJSON(planFile(*dir, *name), p); err != nil {
 		return err
 	}
 	for _, pr := range p.Params {
@@ -65,6 +73,32 @@ func runPrepare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 	}
 	fmt.Fprintf(stdout, "  check: %s\n", p.Check)
+	return nil
+}
+
+// writeScripts names every baseline script's file in the work directory,
+// <workload>.<baseline>[.<label or n>].sql, and writes it.
+func writeScripts(dir string, p *plan) error {
+	for i := range p.Baselines {
+		b := &p.Baselines[i]
+		for j := range b.Scripts {
+			s := &b.Scripts[j]
+			s.File = fmt.Sprintf("%s.%s.sql", p.Workload, b.Name)
+			if len(b.Scripts) > 1 {
+				part := s.Label
+				if part == "" {
+					part = fmt.Sprint(j + 1)
+				}
+				s.File = fmt.Sprintf("%s.%s.%s.sql", p.Workload, b.Name, part)
+			}
+			if s.Weight < 1 {
+				s.Weight = 1
+			}
+			if err := os.WriteFile(filepath.Join(dir, s.File), []byte(s.text()), 0o644); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -59,11 +59,15 @@ func checkWorkload(ctx context.Context, o options, w *workload, db *pgx.Conn, cg
 		norm []byte
 	}
 	var sides []*side
+	var clients []*client
 	for _, s := range []struct {
 		name string
 		c    *client
 		norm func([]byte) (any, error)
 	}{{"civicgraph", cg, w.civicgraph}, {"postgraphile", pgl, w.postgraphile}} {
+		if s.c == nil {
+			continue // no PostGraphile: civicgraph against the SQL only
+		}
 		query, err := os.ReadFile(filepath.Join(o.dir, w.name+"."+s.name+".graphql"))
 		if err != nil {
 			return res, err
@@ -81,8 +85,14 @@ func checkWorkload(ctx context.Context, o options, w *workload, db *pgx.Conn, cg
 			return res, fmt.Errorf("%s's answer: %w", s.name, err)
 		}
 		sides = append(sides, &side{name: s.name, body: b, raw: raw, norm: canonical(v)})
+		clients = append(clients, s.c)
 		if o.out != "" {
 			if err := os.WriteFile(filepath.Join(o.out, w.name+"."+s.name+".json"), b, 0o644); err != nil {
+				return res, err
+			}
+			// The answer as the server sent it: civicbench requires the
+			// answers under load to be this one.
+			if err := os.WriteFile(filepath.Join(o.out, w.name+"."+s.name+".raw"), raw, 0o644); err != nil {
 				return res, err
 			}
 		}
@@ -159,8 +169,7 @@ func checkWorkload(ctx context.Context, o options, w *workload, db *pgx.Conn, cg
 	}
 	res.Timings = map[string]summary{}
 	for i, s := range sides {
-		c := []*client{cg, pgl}[i]
-		sum, err := timeRequests(ctx, c, s.body, s.raw, o.n)
+		sum, err := timeRequests(ctx, clients[i], s.body, s.raw, o.n)
 		if err != nil {
 			return res, fmt.Errorf("%s under %d sequential requests: %w", s.name, o.n, err)
 		}

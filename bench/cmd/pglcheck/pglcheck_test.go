@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -127,5 +128,23 @@ func TestFirstDifference(t *testing.T) {
 	}
 	if got := firstDifference([]byte(`[1,2]`), []byte(`[1]`)); got != "$: 2 items vs 1" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// -postgraphile is optional (run.sh's smoke run compares civicgraph with the
+// SQL only); -civicgraph and -database are not.
+func TestUsage(t *testing.T) {
+	var out, errOut strings.Builder
+	if rc := run(context.Background(), []string{"-database", "postgres://x"}, &out, &errOut); rc != 2 {
+		t.Errorf("without -civicgraph: exit %d, want 2", rc)
+	}
+	if rc := run(context.Background(), []string{"-civicgraph", "http://x"}, &out, &errOut); rc != 2 {
+		t.Errorf("without -database: exit %d, want 2", rc)
+	}
+	// With both, it gets past the usage check and fails to connect (exit 1).
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if rc := run(ctx, []string{"-civicgraph", "http://127.0.0.1:1/graphql", "-database", "postgres://nobody@127.0.0.1:1/x?connect_timeout=1"}, &out, &errOut); rc != 1 {
+		t.Errorf("without -postgraphile: exit %d, want 1 (a connection failure, not bad usage): %s", rc, errOut.String())
 	}
 }
