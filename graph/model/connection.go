@@ -32,8 +32,9 @@ func (c *Connection[T]) Nodes() []*T { return c.page.Nodes }
 // PageInfo tells where the page sits.
 func (c *Connection[T]) PageInfo() *PageInfo {
 	pi := &PageInfo{HasNextPage: c.page.HasNextPage, HasPreviousPage: c.page.HasPreviousPage}
-	if n := len(c.page.Cursors); n > 0 {
-		pi.StartCursor, pi.EndCursor = &c.page.Cursors[0], &c.page.Cursors[n-1]
+	if n := len(c.page.Nodes); n > 0 {
+		start, end := c.page.Cursor(0), c.page.Cursor(n-1)
+		pi.StartCursor, pi.EndCursor = &start, &end
 	}
 	return pi
 }
@@ -87,7 +88,7 @@ type Edge[T any] struct {
 func (c *Connection[T]) Edges() []Edge[T] {
 	out := make([]Edge[T], len(c.page.Nodes))
 	for i, n := range c.page.Nodes {
-		out[i] = Edge[T]{Cursor: c.page.Cursors[i], Node: n}
+		out[i] = Edge[T]{Cursor: c.page.Cursor(i), Node: n}
 	}
 	return out
 }

@@ -59,6 +59,38 @@ func Note(ctx context.Context, entity string, id int64, field string) {
 	l.reads[k][field] = true
 }
 
+// Fork returns ctx carrying a log of its own for an attempt that may be
+// abandoned (graph.Direct's, which gqlgen may redo): commit adds its reads
+// to ctx's log; without it they are dropped. Without a log in ctx nothing
+// is recorded either way.
+func Fork(ctx context.Context) (context.Context, func()) {
+	parent, _ := ctx.Value(logKey{}).(*Log)
+	if parent == nil {
+		return ctx, func() {}
+	}
+	child := &Log{reads: map[row]map[string]bool{}}
+	return context.WithValue(ctx, logKey{}, child), func() { parent.merge(child) }
+}
+
+// merge adds o's reads to l's.
+func (l *Log) merge(o *Log) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.reads) == 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, fields := range o.reads {
+		if l.reads[k] == nil {
+			l.reads[k] = map[string]bool{}
+		}
+		for f := range fields {
+			l.reads[k][f] = true
+		}
+	}
+}
+
 // Len is the number of rows read.
 func (l *Log) Len() int {
 	l.mu.Lock()

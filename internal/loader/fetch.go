@@ -74,7 +74,7 @@ func byIDs[T any, PT row[T]](ctx context.Context, l *Loaders, entity string, ids
 func Page[T any, PT row[T]](ctx context.Context, field, entity string, obj Keyed, target string, link query.Link, a query.Args) (*query.Page[T], error) {
 	l := from(ctx)
 	g := l.groupOf(entity, obj)
-	v, err := l.do(fetchKey(field, a, g), func() (any, error) {
+	v, err := l.do(callKey{field: field, args: l.argsKey(a), g: g}, func() (any, error) {
 		pages, err := query.FindNested[T](ctx, l.db, store.Catalog[target], link, g.ids, a)
 		if err != nil {
 			return nil, err

@@ -12,11 +12,12 @@ package loader
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"strconv"
+	"reflect"
 	"sync"
+	"unsafe"
 
+	"github.com/civicgraph/civicgraph/internal/query"
 	"github.com/civicgraph/civicgraph/internal/store"
 )
 
@@ -25,8 +26,34 @@ type Loaders struct {
 	db store.Querier
 
 	mu     sync.Mutex
-	groups map[string]*group // "Entity:rowid" -> the group it was first fetched in
-	calls  map[string]*call  // fetch key -> its (possibly running) result
+	groups map[string]map[int64]*group // entity -> row id -> the group it was first fetched in
+	calls  map[callKey]*call           // a fetch -> its (possibly running) result
+	args   map[argsIdentity]string     // connection arguments already encoded for a key
+}
+
+// argsIdentity is a connection's arguments by identity: the pointers,
+// maps and slices they are made of. Siblings resolved by graph.Direct
+// share one set of arguments, so their fetch keys need one encoding, not
+// one per sibling; equal identities have equal values (nothing changes
+// arguments once coerced), while equal values with different identities
+// (gqlgen coerces arguments anew for each sibling) are each encoded and
+// still give the same key. The identities are pointers the garbage
+// collector sees, so what they point to stays alive, and its address is
+// not reused, as long as the loaders are.
+type argsIdentity struct {
+	first, last       *int
+	after, before     *string
+	where, orderBy    unsafe.Pointer
+	orderByLen        int
+	includingArchived bool
+}
+
+// callKey names a fetch: the field, its arguments (canonical JSON, empty
+// when it has none) and the sibling group it fetches for.
+type callKey struct {
+	field string
+	args  string
+	g     *group
 }
 
 // group is the rows of one entity type that one statement returned.
@@ -44,7 +71,7 @@ type call struct {
 
 // New returns empty loaders reading from db.
 func New(db store.Querier) *Loaders {
-	return &Loaders{db: db, groups: map[string]*group{}, calls: map[string]*call{}}
+	return &Loaders{db: db, groups: map[string]map[int64]*group{}, calls: map[callKey]*call{}, args: map[argsIdentity]string{}}
 }
 
 type ctxKey struct{}
@@ -73,8 +100,6 @@ func from(ctx context.Context) *Loaders {
 // DB returns the request's store.
 func DB(ctx context.Context) store.Querier { return from(ctx).db }
 
-func rowKey(entity string, id int64) string { return entity + ":" + strconv.FormatInt(id, 10) }
-
 // Keyed is a row that knows its id: every store entity.
 type Keyed interface{ Key() int64 }
 
@@ -90,14 +115,27 @@ func Register[R Keyed](ctx context.Context, entity string, rows []R) {
 	l := from(ctx)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	byID := l.entityGroups(entity, len(g.ids))
 	for _, id := range g.ids {
 		// The first group a row was fetched in stays its group: siblings
 		// resolving the same level later must find the same group, or they
 		// would each start a statement of their own.
-		if _, ok := l.groups[rowKey(entity, id)]; !ok {
-			l.groups[rowKey(entity, id)] = g
+		if _, ok := byID[id]; !ok {
+			byID[id] = g
 		}
 	}
+}
+
+// entityGroups returns the groups of entity's rows by id (l.mu held). Rows
+// are looked up by entity first and then by id, so that a nested answer's
+// hundreds of lookups hash an integer, not a string each.
+func (l *Loaders) entityGroups(entity string, size int) map[int64]*group {
+	byID := l.groups[entity]
+	if byID == nil {
+		byID = make(map[int64]*group, size)
+		l.groups[entity] = byID
+	}
+	return byID
 }
 
 // groupOf returns the sibling group of a row (a group of its own when it was
@@ -105,17 +143,18 @@ func Register[R Keyed](ctx context.Context, entity string, rows []R) {
 func (l *Loaders) groupOf(entity string, row Keyed) *group {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if g, ok := l.groups[rowKey(entity, row.Key())]; ok {
+	byID := l.entityGroups(entity, 1)
+	if g, ok := byID[row.Key()]; ok {
 		return g
 	}
 	g := &group{ids: []int64{row.Key()}, rows: []any{row}}
-	l.groups[rowKey(entity, row.Key())] = g
+	byID[row.Key()] = g
 	return g
 }
 
 // do runs fetch once per key for the request; concurrent callers of the same
 // key wait for the first.
-func (l *Loaders) do(key string, fetch func() (any, error)) (any, error) {
+func (l *Loaders) do(key callKey, fetch func() (any, error)) (any, error) {
 	l.mu.Lock()
 	if c, ok := l.calls[key]; ok {
 		l.mu.Unlock()
@@ -130,8 +169,36 @@ func (l *Loaders) do(key string, fetch func() (any, error)) (any, error) {
 	return c.val, c.err
 }
 
+// argsKey is fetchKey's encoding of connection arguments, remembered by
+// their identity for the request.
+func (l *Loaders) argsKey(a query.Args) string {
+	id := argsIdentity{
+		first: a.First, last: a.Last, after: a.After, before: a.Before,
+		where: reflect.ValueOf(a.Where).UnsafePointer(), orderBy: reflect.ValueOf(a.OrderBy).UnsafePointer(),
+		orderByLen: len(a.OrderBy), includingArchived: a.IncludeArchived,
+	}
+	l.mu.Lock()
+	k, ok := l.args[id]
+	l.mu.Unlock()
+	if ok {
+		return k
+	}
+	b, _ := json.Marshal(a)
+	l.mu.Lock()
+	l.args[id] = string(b)
+	l.mu.Unlock()
+	return string(b)
+}
+
 // fetchKey names a fetch: the field, its arguments and the sibling group.
-func fetchKey(field string, args any, g *group) string {
+// Arguments are compared as their JSON, so that siblings asking with equal
+// values (each resolver call has its own copy) share the fetch; a field
+// without arguments (nil) skips the encoding, which to-one fields, the
+// most frequent by far, never need.
+func fetchKey(field string, args any, g *group) callKey {
+	if args == nil {
+		return callKey{field: field, g: g}
+	}
 	b, _ := json.Marshal(args)
-	return fmt.Sprintf("%s|%s|%p", field, b, g)
+	return callKey{field: field, args: string(b), g: g}
 }

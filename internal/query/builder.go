@@ -21,6 +21,8 @@ type builder struct {
 	args    []any
 	dialect store.Dialect
 	aliases int
+	// negated counts the NOTs around what is being written.
+	negated int
 	// who is the principal the statement is for: its visibility is ANDed
 	// into every table read, and it decides whether personal data may be
 	// filtered, ordered or aggregated on. nil: an in-process caller.

@@ -13,9 +13,25 @@ import (
 // and whether there are rows beyond it.
 type Page[T any] struct {
 	Nodes           []*T
-	Cursors         []string
 	HasNextPage     bool
 	HasPreviousPage bool
+
+	// Cursors are encoded only when asked for: most clients never select
+	// edges or pageInfo, and a nested answer has a cursor for every row.
+	order ordering
+	keys  [][]any // per node, its values of the client's order
+}
+
+// Cursor is the cursor of the i-th node.
+func (p *Page[T]) Cursor(i int) string { return p.order.encodeCursor(p.keys[i]) }
+
+// Cursors are the cursors of every node, in order.
+func (p *Page[T]) Cursors() []string {
+	out := make([]string, len(p.keys))
+	for i := range p.keys {
+		out[i] = p.Cursor(i)
+	}
+	return out
 }
 
 // plan is a connection query prepared from its arguments.
@@ -176,9 +192,9 @@ func makePage[T any](p *plan, nodes []*T, extras [][]any, a Args) *Page[T] {
 		nodes, extras = nodes[cut:], extras[cut:]
 		more = true
 	}
-	pg := &Page[T]{Nodes: nodes, Cursors: make([]string, len(nodes))}
+	pg := &Page[T]{Nodes: nodes, order: p.client, keys: make([][]any, len(nodes))}
 	for i, ex := range extras {
-		pg.Cursors[i] = p.client.encodeCursor(ex[:len(p.client)])
+		pg.keys[i] = ex[:len(p.client)]
 	}
 	if p.forward {
 		pg.HasNextPage = more && p.last == nil

@@ -140,7 +140,7 @@ func findAny[T any](ctx context.Context, q store.Querier, e *store.Entity, a Arg
 	if err != nil {
 		return nil, err
 	}
-	out := &idPage{Cursors: p.Cursors, More: [2]bool{p.HasPreviousPage, p.HasNextPage}}
+	out := &idPage{Cursors: p.Cursors(), More: [2]bool{p.HasPreviousPage, p.HasNextPage}}
 	for _, n := range p.Nodes {
 		out.IDs = append(out.IDs, any(n).(store.Node).ID())
 	}

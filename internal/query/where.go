@@ -100,6 +100,8 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 			return fmt.Errorf("where %s.not: unexpected %T", e.Name, v)
 		}
 		b.write("NOT ")
+		b.negated++
+		defer func() { b.negated-- }()
 		return where(b, e, alias, sub)
 	case "withinRegion":
 		return withinRegion(b, e, alias, v)
@@ -119,7 +121,16 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 			return fmt.Errorf("where %s.%s: unexpected %T", e.Name, key, v)
 		}
 		inner := b.alias()
-		b.write(alias, ".", r.Column, " IN (SELECT ", inner, ".id FROM ", target.Table, " ", inner, " WHERE ")
+		op := " IN (SELECT "
+		if b.negated == 0 && pinsOneRow(target, sub) {
+			// At most one row matches: compare with it, which lets the
+			// planner use the foreign key's index (a prepared statement's
+			// generic plan cannot see that an IN list has one element).
+			// Only outside a NOT: with no row matching, "=" is NULL where
+			// IN is false, and NOT NULL is not true.
+			op = " = (SELECT "
+		}
+		b.write(alias, ".", r.Column, op, inner, ".id FROM ", target.Table, " ", inner, " WHERE ")
 		if err := filter(b, target, inner, sub, false); err != nil {
 			return err
 		}
@@ -152,6 +163,21 @@ func whereField(b *builder, e *store.Entity, alias, key string, v any) error {
 		return fmt.Errorf("where %s.%s: unexpected %T", e.Name, key, v)
 	}
 	return fieldFilter(b, e, alias, key, fld, ops)
+}
+
+// pinsOneRow reports whether a where input on e can match at most one row:
+// it asks for one id or one code (both unique in every table; other
+// conditions beside them only narrow it further).
+func pinsOneRow(e *store.Entity, w map[string]any) bool {
+	for _, key := range []string{"id", "code"} {
+		if _, ok := e.Fields[key]; !ok {
+			continue
+		}
+		if ops, ok := deref(w[key]).(map[string]any); ok && deref(ops["eq"]) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // withinRegion keeps rows that hang from the region or anything under it: its

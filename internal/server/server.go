@@ -73,6 +73,9 @@ type Config struct {
 	// PartnerIntrospection lets PARTNER keys query __schema and __type,
 	// which they may not by default.
 	PartnerIntrospection bool
+	// GQLGenExecution runs every field of every query through gqlgen's
+	// executor, without graph.Direct (see directMode).
+	GQLGenExecution bool
 	// Live is the process's live-update hub, which subscriptions follow
 	// the change feed through; whoever makes it closes it at shutdown,
 	// which also closes the websocket connections bound to it. nil: the
@@ -99,7 +102,9 @@ type Config struct {
 //  7. loader.Middleware: fresh loaders per operation;
 //  8. the gqlgen server, whose extensions refuse, before anything runs, a
 //     PARTNER's introspection, then a query too deep, then one too costly
-//     for its role.
+//     for its role; a query's root fields are then executed by
+//     graph.Direct, or by gqlgen's executor for what Direct does not
+//     handle.
 //
 // A websocket upgrade (subscriptions, see websocket.go) takes a shorter
 // way: authentication (deferred to its connection_init message when it
@@ -163,7 +168,8 @@ func graphQL(cfg Config, lim limits, limiter *rateLimiter) http.Handler {
 	if hub == nil && cfg.DB != nil {
 		hub = live.New(cfg.DB, live.Options{ReadTimeout: lim.requestTimeout})
 	}
-	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{DB: cfg.DB, Now: cfg.Now, Live: hub}})
+	resolver := &graph.Resolver{DB: cfg.DB, Now: cfg.Now, Live: hub}
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: resolver})
 	srv := handler.New(schema)
 	srv.AddTransport(httptransport.GET{})
 	srv.AddTransport(httptransport.POST{MaxBodyBytes: lim.maxBodyBytes})
@@ -182,6 +188,10 @@ func graphQL(cfg Config, lim limits, limiter *rateLimiter) http.Handler {
 		srv.Use(accesslog.Extension{DB: cfg.DB, Now: cfg.Now})
 	}
 	srv.Use(respcache.Extension{})
+	if mode := directMode(cfg); mode != directOff {
+		// Last: every check above has passed before a field runs.
+		srv.Use(graph.NewDirect(schema, resolver, mode == directVerify))
+	}
 	srv.SetErrorPresenter(presentTimeouts(lim.requestTimeout, graph.PresentError))
 	srv.SetRecoverFunc(graph.Recover)
 	return srv

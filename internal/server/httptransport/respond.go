@@ -1,8 +1,11 @@
 package httptransport
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -37,12 +40,58 @@ func hasData(resp *graphql.Response) bool {
 
 // writeResponse encodes resp and writes it with the given status in the
 // negotiated media type. The body is encoded before anything is written, so
-// an encoding failure can still become a clean 500.
+// an encoding failure can still become a clean 500. Its length is sent:
+// a client reads a known length more cheaply than chunks.
 func writeResponse(w http.ResponseWriter, status int, mediaType string, resp *graphql.Response) {
 	if resp == nil {
 		resp = &graphql.Response{}
 	}
-	body, err := json.Marshal(wireResponse{
+	h := w.Header()
+	h.Set("Content-Type", mediaType+"; charset=utf-8")
+	h.Add("Vary", "Accept")
+	if dataOnly(resp) && plainJSON(resp.Data) {
+		// Nothing to escape or compact: the answer is the data as the
+		// executor wrote it, between two constants.
+		h.Set("Content-Length", strconv.Itoa(len(dataPrefix)+len(resp.Data)+len(dataSuffix)))
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, dataPrefix)
+		_, _ = w.Write(resp.Data)
+		_, _ = io.WriteString(w, dataSuffix)
+		return
+	}
+	body, err := encodeResponse(resp)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(internalErrorBody)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+const dataPrefix, dataSuffix = `{"data":`, `}`
+
+// dataOnly reports whether resp is nothing but data, as nearly every
+// answer is.
+func dataOnly(resp *graphql.Response) bool {
+	return len(resp.Errors) == 0 && resp.Label == "" && len(resp.Path) == 0 && resp.HasNext == nil &&
+		len(resp.Extensions) == 0 && len(resp.Data) > 0
+}
+
+// encodeResponse is json.Marshal of resp's wireResponse. A response that is
+// only data is encoded directly: json.Marshal would re-scan the whole answer
+// to compact it (the executor writes no whitespace, so compacting changes
+// nothing) and escape it for HTML, which json.HTMLEscape does alone, with
+// the same result, in a fraction of the time.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if dataOnly(resp) && compactJSON(resp.Data) {
+		var b bytes.Buffer
+		b.Grow(len(resp.Data) + len(dataPrefix) + len(dataSuffix) + 16)
+		b.WriteString(dataPrefix)
+		json.HTMLEscape(&b, resp.Data)
+		b.WriteString(dataSuffix)
+		return b.Bytes(), nil
+	}
+	return json.Marshal(wireResponse{
 		Errors:     resp.Errors,
 		Data:       resp.Data,
 		Label:      resp.Label,
@@ -50,14 +99,67 @@ func writeResponse(w http.ResponseWriter, status int, mediaType string, resp *gr
 		HasNext:    resp.HasNext,
 		Extensions: resp.Extensions,
 	})
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(internalErrorBody)
+}
+
+// plainJSON reports whether json.Marshal would copy data unchanged: it has
+// no whitespace outside its strings (see compactJSON) and nothing that
+// json.HTMLEscape escapes (<, >, &, U+2028, U+2029). One pass: the data
+// is the whole answer.
+func plainJSON(data []byte) bool {
+	inString, escaped := false, false
+	for i, c := range data {
+		switch c {
+		case '<', '>', '&':
+			return false
+		case 0xE2: // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
+			if i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9) {
+				return false
+			}
+		}
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			return false
+		}
 	}
-	h := w.Header()
-	h.Set("Content-Type", mediaType+"; charset=utf-8")
-	h.Add("Vary", "Accept")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	return !inString
+}
+
+// compactJSON reports whether data has no whitespace outside its strings
+// and starts like a JSON value, that is whether compacting it would change
+// nothing. It is a quick scan, not a validation: a malformed answer is
+// caught by the JSON-aware path only if it also has whitespace, which the
+// executor's output never has.
+func compactJSON(data []byte) bool {
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			return false
+		}
+	}
+	return !inString
 }
 
 // statusForRequestErrors is the status for errors raised before execution
