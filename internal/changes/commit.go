@@ -90,7 +90,7 @@ func Commit(ctx context.Context, q store.Querier, p *Pending, at time.Time) (Ran
 			return Range{}, err
 		}
 		for _, s := range []string{moved, stmt} {
-			if err := appendChanges(ctx, q, s, typ, ids, at, &r); err != nil {
+			if err := appendChanges(ctx, q, s, typ, ids, at, &r, s == moved); err != nil {
 				return Range{}, err
 			}
 		}
@@ -103,20 +103,44 @@ func Commit(ctx context.Context, q store.Querier, p *Pending, at time.Time) (Ran
 	return r, nil
 }
 
-// appendChanges runs one of the numbering statements over ids, a chunk at
-// a time, numbering after r.Last and advancing it.
-func appendChanges(ctx context.Context, q store.Querier, stmt, typ string, ids []int64, at time.Time, r *Range) error {
+// appendChanges runs one of the numbering statements over ids (sorted), a
+// chunk at a time, numbering after r.Last and advancing it. A run of
+// consecutive ids, as an import's new rows are, is selected as a range, up
+// to rangeChunk a statement, instead of as a list of ids. For tombstones,
+// a chunk whose id range has no change of the type at all is skipped: its
+// rows have no previous change, as every row an import creates.
+func appendChanges(ctx context.Context, q store.Querier, stmt, typ string, ids []int64, at time.Time, r *Range, tombstones bool) error {
 	for len(ids) > 0 {
-		n := min(len(ids), idChunk)
+		n := consecutive(ids, rangeChunk)
+		byRange := n >= minRange
+		if !byRange {
+			n = min(len(ids), idChunk)
+		}
+		if tombstones {
+			seen, err := anyChange(ctx, q, typ, ids[0], ids[n-1])
+			if err != nil {
+				return fmt.Errorf("number %s changes: %w", typ, err)
+			}
+			if !seen {
+				ids = ids[n:]
+				continue
+			}
+		}
 		args := []any{r.Last, typ, at}
-		if q.Dialect() == store.Postgres {
+		sel := "t.id BETWEEN ? AND ?"
+		switch {
+		case byRange:
+			args = append(args, ids[0], ids[n-1])
+		case q.Dialect() == store.Postgres:
+			sel = "t.id IN " + idList(q.Dialect(), n)
 			args = append(args, ids[:n])
-		} else {
+		default:
+			sel = "t.id IN " + idList(q.Dialect(), n)
 			for _, id := range ids[:n] {
 				args = append(args, id)
 			}
 		}
-		res, err := q.Exec(ctx, strings.Replace(stmt, "(?IDS)", idList(q.Dialect(), n), 1), args...)
+		res, err := q.Exec(ctx, strings.Replace(stmt, idsCond, sel, 1), args...)
 		if err != nil {
 			return fmt.Errorf("number %s changes: %w", typ, err)
 		}
@@ -128,6 +152,39 @@ func appendChanges(ctx context.Context, q store.Querier, stmt, typ string, ids [
 		ids = ids[n:]
 	}
 	return nil
+}
+
+// minRange is the fewest consecutive ids numbered as a range; rangeChunk
+// the most.
+const (
+	minRange   = 64
+	rangeChunk = 50_000
+)
+
+// consecutive is how many of the first ids (at most max) follow each other
+// without a gap.
+func consecutive(ids []int64, max int) int {
+	n := 1
+	for n < len(ids) && n < max && ids[n] == ids[0]+int64(n) {
+		n++
+	}
+	return n
+}
+
+// idsCond is where the numbering statements select their rows' ids.
+const idsCond = "t.id IN (?IDS)"
+
+// anyChange says whether the feed has a change of a row of typ whose id is
+// between lo and hi: one probe of the index the tombstones look up, where
+// the tombstone statement probes it once per row.
+func anyChange(ctx context.Context, q store.Querier, typ string, lo, hi int64) (bool, error) {
+	rows, err := q.Query(ctx, "SELECT 1 FROM changes WHERE type = ? AND entity_id BETWEEN ? AND ? LIMIT 1", typ, lo, hi)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	seen := rows.Next()
+	return seen, rows.Err()
 }
 
 // Last is the feed's last sequence, 0 when it is empty.
@@ -167,7 +224,8 @@ func idList(d store.Dialect, n int) string {
 // tombstoneSQL is the statement appending those tombstones for the rows
 // of typ (among the ids) whose last change was an UPSERT under another
 // region path than the row has now. Its arguments are (last sequence,
-// type, at, ids...); typ is one of Order, never a client's text.
+// type, at) and then those of the ids' condition, which appendChanges puts
+// in place of idsCond; typ is one of Order, never a client's text.
 func tombstoneSQL(d store.Dialect, typ string) (string, error) {
 	path, table, err := currentPath(typ)
 	if err != nil {
@@ -201,7 +259,7 @@ func currentPath(typ string) (string, string, error) {
 
 // numberSQL is the statement appending changes for some rows of typ,
 // numbered after the sequence given as its first argument, in id order.
-// Its arguments are (last sequence, type, at, ids...).
+// Its arguments are those of tombstoneSQL.
 func numberSQL(d store.Dialect, typ string) (string, error) {
 	path, table, err := currentPath(typ)
 	if err != nil {

@@ -69,6 +69,11 @@ type entity struct {
 
 	cols []string // the columns an upsert writes, code first
 
+	// grows marks the table that grows without bound (service records): an
+	// import that fills it from empty builds its indexes after its rows
+	// (bulk.go).
+	grows bool
+
 	referenced bool // some other field refers to this type by code
 	pathSource bool // some type copies its region path from this one
 	hasSets    bool // a field is written to another table, keyed by id
@@ -179,7 +184,7 @@ var entities = []*entity{
 		{name: "respondedAt", kind: kTime, column: "responded_at"},
 		{name: "resolvedAt", kind: kTime, column: "resolved_at"},
 	}},
-	{name: "ServiceRecord", table: "service_records", pathFrom: []string{"community"}, fields: []field{
+	{name: "ServiceRecord", table: "service_records", pathFrom: []string{"community"}, grows: true, fields: []field{
 		{name: "community", kind: kRef, column: "community_id", ref: "Community", required: true},
 		{name: "category", kind: kRef, column: "category_id", ref: "ServiceCategory"},
 		{name: "occurredAt", kind: kTime, column: "occurred_at", required: true},

@@ -57,6 +57,10 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opt Options) (*Repor
 		}
 		defer restore()
 		w := newWriter(ctx, tx, probs, report, prog)
+		w.bulk = true
+		for i := range idx {
+			w.expect[i] = len(idx[i].off)
+		}
 		if err := pass2(ctx, src, idx, &d, w, probs); err != nil {
 			return err
 		}
@@ -179,6 +183,7 @@ func ImportLines(ctx context.Context, db *store.DB, produce func(emit func(map[s
 		}
 		defer restore()
 		w := newWriter(ctx, tx, probs, report, prog)
+		w.bulk = true
 		var o rawObject
 		emit := func(m map[string]any) error {
 			report.Lines++

@@ -17,8 +17,18 @@ import (
 // the same thousand communities cost a thousand community lookups, not a
 // million. Caches are bounded: past maxCached entries a type's cache starts
 // over, so memory does not grow with the number of people a file names.
+//
+// A large import names most rows of the smaller tables (every community,
+// most people): once it has asked for wholeAfter codes of a type batch by
+// batch, the resolver reads that type's whole table in one statement
+// instead, if it fits well in the cache. Codes that are still missing are
+// looked up as before, so the answers are the same.
 
 const maxCached = 200_000
+
+// wholeAfter is how many codes of a type are looked up batch by batch
+// before the whole table is read.
+const wholeAfter = 4096
 
 // target is what a code resolves to.
 type target struct {
@@ -30,13 +40,16 @@ type target struct {
 type resolver struct {
 	q      store.Querier
 	caches []map[string]target
+	asked  []int             // codes looked up, per type
+	whole  []bool            // the whole table was read (or found too large), per type
 	sql    map[[2]int]string // (entity, list size) → lookup query
 	codes  []string          // scratch
 	args   []any             // scratch
 }
 
 func newResolver(q store.Querier) *resolver {
-	r := &resolver{q: q, caches: make([]map[string]target, len(entities)), sql: map[[2]int]string{}}
+	n := len(entities)
+	r := &resolver{q: q, caches: make([]map[string]target, n), asked: make([]int, n), whole: make([]bool, n), sql: map[[2]int]string{}}
 	for i := range r.caches {
 		r.caches[i] = map[string]target{}
 	}
@@ -57,6 +70,7 @@ func (r *resolver) put(e *entity, code string, t target) {
 // forget drops the cache of e, whose rows' paths may have changed.
 func (r *resolver) forget(e *entity) {
 	clear(r.caches[e.index])
+	r.asked[e.index], r.whole[e.index] = 0, false
 }
 
 // load makes the cache of e hold every code of codes that exists in the
@@ -78,6 +92,19 @@ func (r *resolver) load(ctx context.Context, e *entity, codes []string) error {
 	slices.Sort(missing)
 	missing = slices.Compact(missing)
 	r.codes = missing
+	if r.asked[e.index] += len(missing); r.asked[e.index] >= wholeAfter && !r.whole[e.index] {
+		r.whole[e.index] = true
+		if err := r.readWhole(ctx, e); err != nil {
+			return err
+		}
+		still := missing[:0]
+		for _, c := range missing {
+			if _, ok := cache[c]; !ok {
+				still = append(still, c)
+			}
+		}
+		missing = still
+	}
 	for len(missing) > 0 {
 		n := min(len(missing), lookupChunk)
 		if err := r.query(ctx, e, missing[:n]); err != nil {
@@ -86,6 +113,35 @@ func (r *resolver) load(ctx context.Context, e *entity, codes []string) error {
 		missing = missing[n:]
 	}
 	return nil
+}
+
+// readWhole caches every row of e, in place of what the cache held, when
+// there are at most half maxCached.
+func (r *resolver) readWhole(ctx context.Context, e *entity) error {
+	rows, err := r.q.Query(ctx, "SELECT COUNT(*) FROM "+e.table)
+	if err != nil {
+		return fmt.Errorf("count %s: %w", e.name, err)
+	}
+	var n int
+	for rows.Next() {
+		err = rows.Scan(&n)
+	}
+	rows.Close()
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("count %s: %w", e.name, err)
+	}
+	if n > maxCached/2 {
+		return nil
+	}
+	clear(r.caches[e.index])
+	rows, err = r.q.Query(ctx, "SELECT "+e.targetColumns()+" FROM "+e.table)
+	if err != nil {
+		return fmt.Errorf("look up %s codes: %w", e.name, err)
+	}
+	return scanTargets(rows, e, r.caches[e.index], 0, nil)
 }
 
 // lookupChunk is the most codes one lookup binds.
@@ -110,7 +166,7 @@ func (r *resolver) query(ctx context.Context, e *entity, codes []string) error {
 	if err != nil {
 		return fmt.Errorf("look up %s codes: %w", e.name, err)
 	}
-	return scanTargets(rows, e, r.caches[e.index], nil)
+	return scanTargets(rows, e, r.caches[e.index], 0, nil)
 }
 
 // targetColumns are what a lookup (or an upsert's RETURNING) reads of a
@@ -124,22 +180,26 @@ func (e *entity) targetColumns() string {
 }
 
 // scanTargets reads targetColumns rows into cache (when it is not nil),
-// calling seen with each row's id.
-func scanTargets(rows *sql.Rows, e *entity, cache map[string]target, seen func(id int64)) error {
+// calling seen (when it is not nil) with each row's id, code and the
+// values of the extra columns that follow targetColumns.
+func scanTargets(rows *sql.Rows, e *entity, cache map[string]target, extra int, seen func(id int64, code string, extra []any) error) error {
 	defer rows.Close()
+	var (
+		t        target
+		code     string
+		archived int
+	)
+	dest := []any{&t.id, &code, &archived}
+	if e.pathSource {
+		dest = append(dest, &t.path)
+	}
+	vals := make([]any, extra)
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
 	for rows.Next() {
-		var (
-			t        target
-			code     string
-			archived int
-			err      error
-		)
-		if e.pathSource {
-			err = rows.Scan(&t.id, &code, &archived, &t.path)
-		} else {
-			err = rows.Scan(&t.id, &code, &archived)
-		}
-		if err != nil {
+		t = target{}
+		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read %s ids: %w", e.name, err)
 		}
 		t.archived = archived != 0
@@ -147,7 +207,9 @@ func scanTargets(rows *sql.Rows, e *entity, cache map[string]target, seen func(i
 			cache[code] = t
 		}
 		if seen != nil {
-			seen(t.id)
+			if err := seen(t.id, code, vals); err != nil {
+				return err
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -67,7 +67,10 @@ func TestImportCycles(t *testing.T) {
 func TestImportDeepTreeChildrenFirst(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
 		var b strings.Builder
-		const depth = 2500 // more than two batches of a thousand
+		depth := 2*maxBatchRows + 500 // more than two batches
+		if db.Dialect() == store.Postgres {
+			depth = 2*pgBatchRows + 500
+		}
 		for i := depth; i >= 1; i-- {
 			parent := ""
 			if i > 1 {

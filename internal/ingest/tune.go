@@ -9,16 +9,19 @@ import (
 
 // SQLite's defaults are made for small transactions. An import inserts into
 // a dozen indexes of service_records at once, and profiling showed most of
-// its time in file I/O of two kinds: with the default 2 MB page cache every
-// insert evicts pages the next one needs, so the transaction spills dirty
-// pages to the WAL and reads them back; and every multi-row statement copies
-// the pages it changes into a statement journal, a temporary file. For the
-// length of the import, its connection gets a larger cache and keeps
-// temporary data (that journal) in memory; its own settings come back after.
-// PostgreSQL needs nothing of the kind.
+// its time in file I/O: with the default 2 MB page cache every insert evicts
+// pages the next one needs, so the transaction spills dirty pages to the WAL
+// and reads them back. For the length of the import, its connection gets a
+// larger cache; its own setting comes back after. The cache is a bound, not
+// an allocation: a small import uses little of it. 256 MB holds the pages a
+// million service records touch again and again (building their indexes,
+// counting the roll-ups three times over them): against 64 MB it saved a
+// sixth of such an import's time; 512 MB and 1 GB saved nothing more
+// (bench/README.md, "Import: what it costs"). PostgreSQL needs nothing of
+// the kind.
 
 // importCacheKiB is the SQLite page cache of an import's connection.
-const importCacheKiB = 64 << 10
+const importCacheKiB = 256 << 10
 
 // tuneForImport sets up the transaction's connection for a bulk write and
 // returns what undoes it.

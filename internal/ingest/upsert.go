@@ -8,27 +8,42 @@ import (
 )
 
 // Rows are written by code with INSERT ... ON CONFLICT (code) DO UPDATE, up
-// to a thousand rows a statement, which both PostgreSQL and SQLite (3.24 and
-// later) run. The rows come as a VALUES list on SQLite; on PostgreSQL as one
-// array per column, unnested, so that the statement has a dozen parameters
+// to a thousand rows a statement on SQLite and five thousand on PostgreSQL
+// (writer.go), which both run (SQLite from 3.24). The rows come as a VALUES
+// list on SQLite; on PostgreSQL as one array per column, unnested, so that the statement has a dozen parameters
 // instead of ten thousand, is prepared once for every batch size, and never
 // meets the 65,535-parameter limit. The update only touches a row whose
 // values differ, so importing the same file again rewrites nothing (no dead
 // tuples, no index churn). Types that others refer to return the ids (and
 // region paths) of the rows they wrote, which go straight into the
-// resolver's cache.
+// resolver's cache. On PostgreSQL, the upsert of a roll-up source also
+// returns what each row it changed was filed under before (NULL for a new
+// row): the statement reads the stored rows of its codes in a WITH
+// clause, which sees the table as it was when the statement began.
 
-// upsertSQL is the statement writing n rows of e, built once.
-func (w *writer) upsertSQL(e *entity, n int) string {
+// upsertSQL is the statement writing n rows of e, built once; withOld
+// (PostgreSQL) makes it return what the rows it changed were filed under.
+func (w *writer) upsertSQL(e *entity, n int, withOld bool) string {
 	key := [2]int{e.index, n}
 	if w.dial == store.Postgres {
 		key[1] = 0 // unnest: one statement for every batch size
+		if withOld {
+			key[1] = -1
+		}
 	}
 	if q, ok := w.sqls[key]; ok {
 		return q
 	}
 	cols := e.columns()
 	var b strings.Builder
+	var old []string
+	if withOld {
+		old = e.rollupColumns()
+	}
+	if len(old) > 0 {
+		fmt.Fprintf(&b, "WITH old AS (SELECT id, %s FROM %s WHERE code = ANY(CAST(? AS text[]))), up AS (",
+			strings.Join(old, ", "), e.table)
+	}
 	fmt.Fprintf(&b, "INSERT INTO %s (%s) ", e.table, strings.Join(cols, ", "))
 	if w.dial == store.Postgres {
 		b.WriteString("SELECT * FROM unnest(")
@@ -67,6 +82,13 @@ func (w *writer) upsertSQL(e *entity, n int) string {
 	// the same is not returned): the change feed numbers them, and the
 	// types others refer to cache their ids.
 	b.WriteString(" RETURNING " + e.targetColumns())
+	if len(old) > 0 {
+		b.WriteString(") SELECT up.*")
+		for _, c := range old {
+			b.WriteString(", old." + c)
+		}
+		b.WriteString(" FROM up LEFT JOIN old ON old.id = up.id")
+	}
 	q := b.String()
 	w.sqls[key] = q
 	return q
@@ -83,9 +105,23 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 		args = appendRow(args, e, r)
 	}
 	w.args = args[:0]
-	q := w.upsertSQL(e, len(rows))
+	// A table that was empty before this import has no stored rows to read.
+	withOld := false
+	if w.dial == store.Postgres && feedsRollups(e) {
+		had, err := w.hadRows(e)
+		if err != nil {
+			return err
+		}
+		withOld = had
+	}
+	q := w.upsertSQL(e, len(rows), withOld)
+	extra := 0
 	if w.dial == store.Postgres {
 		args = columnsOf(args, len(e.columns()))
+		if withOld {
+			args = append([]any{args[0]}, args...) // the codes again, for the stored rows
+			extra = len(e.rollupColumns())
+		}
 	}
 	rs, err := w.q.Query(w.ctx, q, args...)
 	if err != nil {
@@ -95,7 +131,26 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 	if e.caches() {
 		cache = w.res.caches[e.index]
 	}
-	if err := scanTargets(rs, e, cache, func(id int64) { w.changed.Add(e.name, id) }); err != nil {
+	rollups := feedsRollups(e)
+	err = scanTargets(rs, e, cache, extra, func(id int64, code string, old []any) error {
+		w.changed.Add(e.name, id)
+		if !rollups {
+			return nil
+		}
+		w.noteWritten(code, id)
+		if len(old) > 0 {
+			var s stored
+			existed, err := s.set(e, old)
+			if err != nil {
+				return err
+			}
+			if existed {
+				w.noteStored(code, s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	w.report.ByType[e.name] += len(rows)

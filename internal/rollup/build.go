@@ -156,6 +156,15 @@ func refillTables(ctx context.Context, q store.Querier, tables []*Table, sc *sco
 		if !ok {
 			continue
 		}
+		// Refilled whole, a table is written from empty: on SQLite its
+		// indexes are built after its rows (store.DeferIndexes).
+		rebuild := func(context.Context) error { return nil }
+		if sc == nil {
+			var err error
+			if rebuild, err = store.DeferIndexes(ctx, q, t.Name); err != nil {
+				return err
+			}
+		}
 		stmt, args := clearSQL(t, sc)
 		if _, err := q.Exec(ctx, stmt, args...); err != nil {
 			return fmt.Errorf("clear %s: %w", t.Name, err)
@@ -163,6 +172,9 @@ func refillTables(ctx context.Context, q store.Querier, tables []*Table, sc *sco
 		stmt, args = fillSQL(q.Dialect(), t, sc)
 		if _, err := q.Exec(ctx, stmt, args...); err != nil {
 			return fmt.Errorf("fill %s: %w", t.Name, err)
+		}
+		if err := rebuild(ctx); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,0 +1,108 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/civicgraph/civicgraph/internal/store"
+	"github.com/civicgraph/civicgraph/internal/storetest"
+)
+
+// recordIndexes is the SQL of the indexes of service_records, by name.
+func recordIndexes(t *testing.T, q store.Querier) string {
+	t.Helper()
+	stmt := "SELECT COALESCE(group_concat(sql, ';'), '') FROM (SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'service_records' AND sql IS NOT NULL ORDER BY name) x"
+	if q.Dialect() == store.Postgres {
+		stmt = "SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'service_records'"
+	}
+	rows, err := q.Query(ctx, stmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var s string
+	for rows.Next() {
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// An import that fills service_records from empty (building its indexes
+// after the rows on SQLite) leaves the table with every index it had, and
+// one that fails leaves it empty, with them too.
+func TestImportFillsEmptyTableWithItsIndexes(t *testing.T) {
+	const n = bulkMin + 500
+	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
+		want := recordIndexes(t, db)
+		var file bytes.Buffer
+		if err := writeRecords(&file, 0, n); err != nil {
+			t.Fatal(err)
+		}
+		bad := strings.Replace(file.String(), `"community":"GC-7"`, `"community":"GC-NONE"`, 1)
+		_, err := Import(ctx, db, strings.NewReader(bad), Options{})
+		var lerr *LineErrors
+		if !errors.As(err, &lerr) || len(lerr.Errors) != 1 || lerr.Errors[0].Line != 8 {
+			t.Fatalf("import with an unknown community: %v", err)
+		}
+		if got := recordIndexes(t, db); got != want {
+			t.Errorf("after a failed import, indexes\n%s\nwant\n%s", got, want)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM service_records"); got != 0 {
+			t.Errorf("a failed import left %d records", got)
+		}
+
+		mustImport(t, db, file.String())
+		if got := recordIndexes(t, db); got != want {
+			t.Errorf("after the import, indexes\n%s\nwant\n%s", got, want)
+		}
+		if got, want := queryInt(t, db, "SELECT count(*) FROM service_records WHERE community_id = (SELECT id FROM communities WHERE code = 'GC-7')"), (n-7+genCommunities-1)/genCommunities; got != want {
+			t.Errorf("%d records of GC-7, want %d", got, want)
+		}
+		// More records into the table that has rows now: written row by row.
+		var more bytes.Buffer
+		if err := writeRecords(&more, n, 100); err != nil {
+			t.Fatal(err)
+		}
+		mustImport(t, db, more.String())
+		if got := queryInt(t, db, "SELECT count(*) FROM service_records"); got != n+100 {
+			t.Errorf("%d records, want %d", got, n+100)
+		}
+	})
+}
+
+// The writer of an import drops the indexes of an empty table that grows,
+// on SQLite, when enough lines of it will come (or it cannot tell), and
+// finish builds them again; a mutation's writer, or one expecting few
+// lines, leaves them.
+func TestWriterDefersIndexes(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	want := recordIndexes(t, db)
+	e := byType["ServiceRecord"]
+	for _, c := range []struct {
+		bulk   bool
+		expect int
+		drops  bool
+	}{{true, bulkMin, true}, {true, -1, true}, {true, bulkMin - 1, false}, {false, -1, false}} {
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			w := newWriter(ctx, tx, newProblems(0), &Report{ByType: map[string]int{}}, nil)
+			w.bulk, w.expect[e.index] = c.bulk, c.expect
+			if err := w.deferIndexes(e); err != nil {
+				return err
+			}
+			if dropped := recordIndexes(t, tx) == ""; dropped != c.drops {
+				t.Errorf("bulk %v, %d lines expected: indexes dropped %v, want %v", c.bulk, c.expect, dropped, c.drops)
+			}
+			return w.finish()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := recordIndexes(t, db); got != want {
+			t.Errorf("bulk %v, %d lines expected: indexes after\n%s\nwant\n%s", c.bulk, c.expect, got, want)
+		}
+	}
+}
