@@ -57,6 +57,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		customPlans(cfg)
 		sqldb = stdlib.OpenDB(*cfg, stdlib.OptionBeforeConnect(db.pgRuntimeParams))
 		sqldb.SetMaxOpenConns(pgMaxConns)
 		sqldb.SetMaxIdleConns(pgMaxConns)
@@ -126,6 +127,27 @@ func (db *DB) pgRuntimeParams(_ context.Context, cfg *pgx.ConnConfig) error {
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(ms, 10)
 	}
 	return nil
+}
+
+// customPlans makes PostgreSQL plan every statement for its parameters
+// (plan_cache_mode=force_custom_plan, sent in the startup message) unless
+// the URL chooses otherwise. pgx prepares each statement once per
+// connection, and after five executions PostgreSQL would switch to a
+// generic plan made without the parameters' values; on service records,
+// whose communities and periods differ by orders of magnitude in size, a
+// generic plan can be a hundred times slower: for one community's first 50
+// records in six months of 10 million (bench workload (c)) it fetched and
+// sorted all 1,798 rows of the window, 20 ms, where the custom plan reads
+// 52 rows in index order, 0.4 ms (bench/README.md). Planning each time
+// costs a fraction of a millisecond.
+func customPlans(cfg *pgx.ConnConfig) {
+	if _, set := cfg.RuntimeParams["plan_cache_mode"]; set {
+		return
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 }
 
 // sqliteDSN turns a path into a modernc DSN with the pragmas civicgraph needs:
