@@ -13,15 +13,14 @@ import (
 // pages the next one needs, so the transaction spills dirty pages to the WAL
 // and reads them back. For the length of the import, its connection gets a
 // larger cache; its own setting comes back after. The cache is a bound, not
-// an allocation: a small import uses little of it. 256 MB holds the pages a
-// million service records touch again and again (building their indexes,
-// counting the roll-ups three times over them): against 64 MB it saved a
-// sixth of such an import's time; 512 MB and 1 GB saved nothing more
-// (bench/README.md, "Import: what it costs"). PostgreSQL needs nothing of
-// the kind.
+// an allocation: a small import uses little of it. 64 MB, not more: 256 MB
+// made a 300,000-record import 10 % faster but its peak RSS twice as large
+// (545 against 258 MB; a million records 1.15 GB), and memory is the scarcer
+// on the shared machines civicgraph runs on (bench/README.md, "Import: what
+// it costs"). PostgreSQL needs nothing of the kind.
 
 // importCacheKiB is the SQLite page cache of an import's connection.
-const importCacheKiB = 256 << 10
+const importCacheKiB = 64 << 10
 
 // tuneForImport sets up the transaction's connection for a bulk write and
 // returns what undoes it.
