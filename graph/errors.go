@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/civicgraph/civicgraph/internal/apperr"
+	"github.com/civicgraph/civicgraph/internal/store"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -22,7 +23,7 @@ import (
 var contractCodes = map[string]bool{
 	string(apperr.BadUserInput): true, string(apperr.NotFound): true, string(apperr.Unauthenticated): true,
 	string(apperr.Forbidden): true, string(apperr.TooComplex): true, string(apperr.RateLimited): true,
-	string(apperr.Conflict): true, string(apperr.Internal): true,
+	string(apperr.Conflict): true, string(apperr.Internal): true, string(apperr.Unavailable): true,
 }
 
 // PresentError turns any error into the client's view of it.
@@ -41,6 +42,12 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 		setCode(e, string(apperr.BadUserInput))
 		return e
+	}
+	if store.IsUnavailable(err) {
+		// The database cannot be reached (restarting, failing over): a
+		// client should retry, and learns nothing of the driver's text.
+		slog.WarnContext(ctx, "database unavailable", "err", err.Error(), "path", pathOf(ctx))
+		err = store.Unavailable()
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) {

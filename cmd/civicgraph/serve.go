@@ -13,6 +13,7 @@ import (
 
 	"github.com/civicgraph/civicgraph/internal/auth"
 	"github.com/civicgraph/civicgraph/internal/live"
+	"github.com/civicgraph/civicgraph/internal/metrics"
 	"github.com/civicgraph/civicgraph/internal/respcache"
 	"github.com/civicgraph/civicgraph/internal/server"
 	"github.com/civicgraph/civicgraph/internal/store"
@@ -22,7 +23,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs, dbURL := newFlags("serve", stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "demo mode: seed the article scenario into an empty store; anonymous clients read everything")
-	adminListen := fs.String("admin-listen", "", "also listen on this address (e.g. 127.0.0.1:6060) for operators: pprof at /debug/pprof/, /healthz; off when empty; no authentication, so keep it on loopback")
+	adminListen := fs.String("admin-listen", "", "also listen on this address (e.g. 127.0.0.1:6060) for operators: pprof at /debug/pprof/, /healthz, /readyz; off when empty; no authentication, so keep it on loopback")
 	jf := jwtFlags{
 		secret:   fs.String("jwt-secret", "", "accept HS256 JWTs signed with this shared secret, at least 32 bytes (default $CIVICGRAPH_JWT_SECRET; prefer the variable: flags show in process lists)"),
 		jwks:     fs.String("jwt-jwks", "", "accept RS256 JWTs signed by a key of this JWKS file (read at start)"),
@@ -47,7 +48,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, *dbURL)
+	db, err := store.OpenPool(*dbURL)
 	if err != nil {
 		return err
 	}
@@ -58,20 +59,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	notice := ""
 	if *demo {
-		start := time.Now()
-		seeded, err := seedArticleIfEmpty(ctx, db)
-		if err != nil {
-			return fmt.Errorf("seed the demo data: %w", err)
-		}
-		if seeded {
-			slog.Info("seeded the article scenario", "took", time.Since(start).Round(time.Millisecond))
-		}
 		notice = "Demo mode: anonymous read access to everything, personal data included. The data is synthetic."
 		slog.Warn("demo mode: anonymous clients read everything, personal data included")
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
 	}
 	// The live-update hub stops at the start of a shutdown, which closes
 	// the websockets bound to it (http.Server.Shutdown neither waits for
@@ -79,9 +68,48 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// closes: this defer runs before db.Close's.
 	hub := live.New(db, live.Options{ReadTimeout: *lim.timeout})
 	defer hub.Close()
-	cfg := lim.config(server.Config{DB: db, Auth: authenticator, Notice: notice, Live: hub})
+	// One registry per process: /metrics on the admin listener reads it.
+	m := metrics.New()
+	cfg := lim.config(server.Config{DB: db, Auth: authenticator, Notice: notice, Live: hub, Metrics: m})
+
+	// The public listener answers UNAVAILABLE until the store is
+	// connected and migrated; then the startup builds the server behind
+	// the gate. Built only then, because server.New gives the store's new
+	// connections their statement timeout, which migrations must not run
+	// under (a migration may take longer than a request).
+	gate := &server.Gate{}
+	startCtx, stopStartup := context.WithCancel(ctx)
+	startup := store.Start(startCtx, db, func(ctx context.Context) error {
+		if *demo {
+			start := time.Now()
+			seeded, err := seedArticleIfEmpty(ctx, db)
+			if err != nil {
+				return fmt.Errorf("seed the demo data: %w", err)
+			}
+			if seeded {
+				slog.Info("seeded the article scenario", "took", time.Since(start).Round(time.Millisecond).String())
+			}
+		}
+		gate.Open(server.New(cfg))
+		return nil
+	})
+	defer func() {
+		stopStartup()
+		<-startup.Done()
+	}()
+	if db.Dialect() != store.Postgres || *demo {
+		// SQLite is a file: it opens at once or never, as before. The
+		// demo is served only once it is seeded.
+		if err := startup.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           server.New(cfg),
+		Handler:           gate,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -89,7 +117,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	srv.RegisterOnShutdown(hub.Close)
 	var admin *server.AdminServer
 	if *adminListen != "" {
-		if admin, err = server.StartAdmin(*adminListen, server.NewAdmin(server.AdminConfig{})); err != nil {
+		if admin, err = server.StartAdmin(*adminListen, server.NewAdmin(server.AdminConfig{Routes: adminRoutes(db, startup, m)})); err != nil {
 			ln.Close()
 			return err
 		}
@@ -99,16 +127,46 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			_ = admin.Shutdown(ctx)
 		}()
 	}
-	fmt.Fprintf(stdout, "civicgraph listening on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
-	if admin != nil {
-		fmt.Fprintf(stdout, "civicgraph admin listening on %s/ (pprof at %s)\n", admin.URL(), server.AdminPprofPrefix)
-	}
+	return serveUntilStopped(ctx, srv, ln, startup, func() {
+		fmt.Fprintf(stdout, "civicgraph listening on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
+		if admin != nil {
+			fmt.Fprintf(stdout, "civicgraph admin listening on %s/ (pprof at %s, readiness at /readyz, metrics at /metrics)\n", admin.URL(), server.AdminPprofPrefix)
+		}
+	})
+}
+
+// serveUntilStopped serves srv on ln until ctx ends or the store's startup
+// fails for good (a migration that does not apply: the process ends, as
+// it did when the startup came before listening), then shuts srv down,
+// letting requests in flight finish. It returns the startup's failure, if
+// any. announce says that the server listens: scripts wait for that line
+// and then send requests, so when the database answers it comes once the
+// startup is over, and they never meet UNAVAILABLE; when it does not, it
+// comes after startupGrace anyway (the listener serves from the start:
+// /healthz, and UNAVAILABLE).
+func serveUntilStopped(ctx context.Context, srv *http.Server, ln net.Listener, startup *store.Startup, announce func()) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
-	case err := <-errc:
-		return err
+	case <-startup.Done():
+	case <-time.After(startupGrace):
+		slog.Warn("listening before the database answers: GraphQL requests get 503 UNAVAILABLE until it does")
 	case <-ctx.Done():
+	}
+	announce()
+	var failed error
+	started := startup.Done()
+	for failed == nil && ctx.Err() == nil {
+		select {
+		case err := <-errc:
+			return err
+		case <-started:
+			started = nil
+			if !startup.Ready() && ctx.Err() == nil {
+				failed = startup.Err()
+			}
+		case <-ctx.Done():
+		}
 	}
 	slog.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -119,7 +177,20 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return failed
+}
+
+// startupGrace is how long serve waits for the database before it says
+// that it listens (see runServe).
+const startupGrace = time.Second
+
+// adminRoutes are the admin listener's endpoints besides pprof and
+// /healthz (server.NewAdmin).
+func adminRoutes(db *store.DB, startup *store.Startup, m *metrics.Metrics) map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /readyz":  server.Readiness(db, startup.Ready),
+		"GET /metrics": m.Handler(),
+	}
 }
 
 // limitFlags are serve's flags for query limits and the response cache.

@@ -23,6 +23,10 @@ const (
 	RateLimited     Code = "RATE_LIMITED"
 	Conflict        Code = "CONFLICT"
 	Internal        Code = "INTERNAL"
+	// Unavailable is a failure of ours that passes: the database cannot
+	// be reached (starting, restarting, failing over). The same request
+	// may succeed when retried a moment later.
+	Unavailable Code = "UNAVAILABLE"
 )
 
 // Error is a failure with a code and a message that is safe to show a client.

@@ -98,6 +98,12 @@ func (h *Hub) Bind(ctx context.Context) context.Context {
 // every change committed from now on reaches each of them.
 func (h *Hub) Followers() int { return int(h.following.Load()) }
 
+// Sequence is the greatest change-feed sequence the hub has learned
+// committed and woken its followers for (0 before it has learned any). It
+// moves only while someone follows: a hub nobody follows does not watch
+// the feed.
+func (h *Hub) Sequence() int64 { return h.known() }
+
 // Watching reports whether any of the hub's watch goroutines still runs.
 func (h *Hub) Watching() bool { return h.watchers.Load() > 0 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/civicgraph/civicgraph/internal/apperr"
 	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/metrics"
 	"github.com/civicgraph/civicgraph/internal/server/httptransport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/time/rate"
@@ -29,6 +30,8 @@ type rateLimiter struct {
 	burst int
 	now   func() time.Time
 	idle  time.Duration // time an empty bucket takes to fill
+	// metrics counts refusals (civicgraph_rate_limited_total); nil: none.
+	metrics *metrics.Metrics
 
 	mu        sync.Mutex
 	buckets   map[string]*bucket
@@ -113,8 +116,10 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 }
 
 // refusal is the error that turns away an operation of who (see rateKey)
-// that must wait before its next token, and the wait in whole seconds.
+// that must wait before its next token, and the wait in whole seconds. It
+// counts the refusal.
 func (l *rateLimiter) refusal(who string, wait time.Duration) (int, *gqlerror.Error) {
+	l.metrics.RateLimited() // every refusal, over HTTP or a websocket, is made here
 	secs := max(int(math.Ceil(wait.Seconds())), 1)
 	return secs, &gqlerror.Error{
 		Message: fmt.Sprintf("rate limit of %s requests/s (burst %d) exceeded for this %s; retry after %ds",

@@ -18,6 +18,7 @@ import (
 	"github.com/civicgraph/civicgraph/internal/export"
 	"github.com/civicgraph/civicgraph/internal/live"
 	"github.com/civicgraph/civicgraph/internal/loader"
+	"github.com/civicgraph/civicgraph/internal/metrics"
 	"github.com/civicgraph/civicgraph/internal/respcache"
 	"github.com/civicgraph/civicgraph/internal/server/graphiql"
 	"github.com/civicgraph/civicgraph/internal/server/httptransport"
@@ -82,6 +83,11 @@ type Config struct {
 	// server makes its own, which watches the feed only while someone
 	// subscribes and so needs no closing.
 	Live *live.Hub
+	// Metrics counts requests, GraphQL operations, SQL statements, rows
+	// written and rate-limit refusals, and reads DB's pool, its change feed
+	// and the live hub at scrape time; the command serves Metrics.Handler
+	// on the admin listener. nil: nothing is counted.
+	Metrics *metrics.Metrics
 }
 
 // New returns the server's HTTP handler.
@@ -116,9 +122,11 @@ func New(cfg Config) http.Handler {
 	if cfg.DB != nil {
 		cfg.DB.SetStatementTimeout(lim.requestTimeout)
 	}
+	cfg.Metrics.ObserveStore(cfg.DB)
 	var limiter *rateLimiter
 	if lim.rateLimit > 0 {
 		limiter = newRateLimiter(lim.rateLimit, lim.rateBurst, time.Now)
+		limiter.metrics = cfg.Metrics
 	}
 	gql := loader.Middleware(cfg.DB, graphQL(cfg, lim, limiter))
 	endpoint, ws := gql, gql
@@ -142,7 +150,9 @@ func New(cfg Config) http.Handler {
 	// for as long as it takes.
 	var exports http.Handler = export.Handler(cfg.DB, cfg.Now)
 	if lim.rateLimit > 0 {
-		exports = newRateLimiter(lim.rateLimit, lim.rateBurst, time.Now).middleware(exports)
+		exportLimiter := newRateLimiter(lim.rateLimit, lim.rateBurst, time.Now)
+		exportLimiter.metrics = cfg.Metrics
+		exports = exportLimiter.middleware(exports)
 	}
 	mux.Handle(export.Prefix, authenticate(cfg.Auth, limitBody(lim.maxBodyBytes, exports)))
 	mux.Handle("/healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +160,7 @@ func New(cfg Config) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	}))
 	mux.Handle("/", graphiql.Handler("civicgraph", "/graphql", cfg.Notice))
-	return logRequests(recoverPanics(mux))
+	return logRequests(cfg.Metrics, recoverPanics(mux))
 }
 
 // GraphQL returns the GraphQL endpoint alone, with its transports (GET,
@@ -168,6 +178,7 @@ func graphQL(cfg Config, lim limits, limiter *rateLimiter) http.Handler {
 	if hub == nil && cfg.DB != nil {
 		hub = live.New(cfg.DB, live.Options{ReadTimeout: lim.requestTimeout})
 	}
+	cfg.Metrics.ObserveLive(hub)
 	resolver := &graph.Resolver{DB: cfg.DB, Now: cfg.Now, Live: hub}
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: resolver})
 	srv := handler.New(schema)
@@ -175,6 +186,7 @@ func graphQL(cfg Config, lim limits, limiter *rateLimiter) http.Handler {
 	srv.AddTransport(httptransport.POST{MaxBodyBytes: lim.maxBodyBytes})
 	srv.AddTransport(websocketTransport(cfg.Auth, hub))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(observeOperations{metrics: cfg.Metrics}) // first: it times all the others
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	if !cfg.PartnerIntrospection {

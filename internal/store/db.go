@@ -37,14 +37,34 @@ type DB struct {
 	// statementTimeout is PostgreSQL's statement_timeout in milliseconds
 	// for connections opened from now on; 0 leaves the server's setting.
 	statementTimeout atomic.Int64
+	// observer learns of every statement (see SetObserver); nil: none.
+	observer atomic.Pointer[StatementObserver]
 }
 
 // pgMaxConns is the size of a PostgreSQL pool, idle connections included.
 const pgMaxConns = 16
 
 // Open opens the store named by url: "postgres://..." (or "postgresql://")
-// for PostgreSQL, "sqlite:PATH" or "sqlite::memory:" for SQLite.
+// for PostgreSQL, "sqlite:PATH" or "sqlite::memory:" for SQLite, and
+// checks that it answers.
 func Open(ctx context.Context, url string) (*DB, error) {
+	db, err := OpenPool(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
+	}
+	return db, nil
+}
+
+// OpenPool is Open without connecting: database/sql connects when the
+// store is first used. `serve` opens PostgreSQL so, to listen before the
+// database answers (see Start). A PostgreSQL connection attempt gives up
+// after connect_timeout (2 s unless the URL says otherwise), and its
+// failure is UNAVAILABLE (see IsUnavailable).
+func OpenPool(url string) (*DB, error) {
 	var (
 		sqldb   *sql.DB
 		dialect Dialect
@@ -58,7 +78,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		customPlans(cfg)
-		sqldb = stdlib.OpenDB(*cfg, stdlib.OptionBeforeConnect(db.pgRuntimeParams))
+		failFast(cfg, url)
+		sqldb = sql.OpenDB(reachConnector{stdlib.GetConnector(*cfg, stdlib.OptionBeforeConnect(db.pgRuntimeParams))})
 		sqldb.SetMaxOpenConns(pgMaxConns)
 		sqldb.SetMaxIdleConns(pgMaxConns)
 		dialect = Postgres
@@ -80,10 +101,6 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		dialect = SQLite
 	default:
 		return nil, fmt.Errorf("unknown database URL %q: want postgres://... or sqlite:PATH", url)
-	}
-	if err := sqldb.PingContext(ctx); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("connect to %s: %w", dialect, err)
 	}
 	if dialect == Postgres {
 		db.Bun = bun.NewDB(sqldb, pgdialect.New())
@@ -184,14 +201,20 @@ type Querier interface {
 }
 
 // Query runs a query written with ? placeholders.
-func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (db *DB) Query(ctx context.Context, query string, args ...any) (_ *sql.Rows, err error) {
 	db.statements.Add(1)
+	if o := db.observer.Load(); o != nil {
+		defer observe(*o, StatementQuery, time.Now(), &err)
+	}
 	return db.Bun.DB.QueryContext(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
 }
 
 // Exec runs a statement written with ? placeholders.
-func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (_ sql.Result, err error) {
 	db.statements.Add(1)
+	if o := db.observer.Load(); o != nil {
+		defer observe(*o, StatementExec, time.Now(), &err)
+	}
 	return db.Bun.DB.ExecContext(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
 }
 
@@ -202,14 +225,20 @@ type Tx struct {
 }
 
 // Query runs a query in the transaction.
-func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (_ *sql.Rows, err error) {
 	t.db.statements.Add(1)
+	if o := t.db.observer.Load(); o != nil {
+		defer observe(*o, StatementQuery, time.Now(), &err)
+	}
 	return t.tx.QueryContext(ctx, t.db.dialect.Rebind(query), t.db.dialect.Args(args)...)
 }
 
 // Exec runs a statement in the transaction.
-func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (_ sql.Result, err error) {
 	t.db.statements.Add(1)
+	if o := t.db.observer.Load(); o != nil {
+		defer observe(*o, StatementExec, time.Now(), &err)
+	}
 	return t.tx.ExecContext(ctx, t.db.dialect.Rebind(query), t.db.dialect.Args(args)...)
 }
 

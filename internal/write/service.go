@@ -46,13 +46,18 @@ func (s *Service) run(ctx context.Context, fn func(t *txn) error) error {
 		now = s.Now
 	}
 	request, _ := ctx.Value(requestKey{}).(string)
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
+	observer := observerOf(ctx)
+	var written map[string]int
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		t := &txn{ctx: ctx, q: tx, who: auth.From(ctx), at: now().UTC().Round(time.Microsecond), request: request}
 		if err := fn(t); err != nil {
 			return err
 		}
 		if err := rollup.Refresh(ctx, tx, &t.rollups); err != nil {
 			return fmt.Errorf("write: %w", err)
+		}
+		if observer != nil {
+			written = t.written()
 		}
 		if err := t.writeAudit(); err != nil {
 			return err
@@ -62,6 +67,10 @@ func (s *Service) run(ctx context.Context, fn func(t *txn) error) error {
 		}
 		return nil
 	})
+	if err == nil && observer != nil {
+		report(observer, written)
+	}
+	return err
 }
 
 // exec runs a statement in the transaction.
