@@ -14,18 +14,9 @@ import (
 // Migrate brings the store's schema to version to (0: the newest). It never
 // goes down: asking for a version older than the store's is an error.
 func (db *DB) Migrate(ctx context.Context, to int64) (applied []string, err error) {
-	var files fs.FS = migrations.Postgres
-	dir := "postgres"
-	if db.dialect == SQLite {
-		files, dir = migrations.SQLite, "sqlite"
-	}
-	sub, err := fs.Sub(files, dir)
+	all, err := db.knownMigrations()
 	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	all := migrate.NewMigrations()
-	if err := all.Discover(sub); err != nil {
-		return nil, fmt.Errorf("discover migrations: %w", err)
+		return nil, err
 	}
 	set := all
 	if to > 0 {
@@ -88,4 +79,22 @@ func (db *DB) Version(ctx context.Context) (string, error) {
 		}
 	}
 	return v, rows.Err()
+}
+
+// knownMigrations are the migrations embedded for the store's dialect.
+func (db *DB) knownMigrations() (*migrate.Migrations, error) {
+	var files fs.FS = migrations.Postgres
+	dir := "postgres"
+	if db.dialect == SQLite {
+		files, dir = migrations.SQLite, "sqlite"
+	}
+	sub, err := fs.Sub(files, dir)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	all := migrate.NewMigrations()
+	if err := all.Discover(sub); err != nil {
+		return nil, fmt.Errorf("discover migrations: %w", err)
+	}
+	return all, nil
 }

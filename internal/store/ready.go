@@ -3,13 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/civicgraph/civicgraph/migrations"
 	"github.com/uptrace/bun/migrate"
 )
 
@@ -162,21 +160,4 @@ func (db *DB) KnownMigrations() (int, error) {
 		return 0, err
 	}
 	return len(all.Sorted()), nil
-}
-
-func (db *DB) knownMigrations() (*migrate.Migrations, error) {
-	var files fs.FS = migrations.Postgres
-	dir := "postgres"
-	if db.dialect == SQLite {
-		files, dir = migrations.SQLite, "sqlite"
-	}
-	sub, err := fs.Sub(files, dir)
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	all := migrate.NewMigrations()
-	if err := all.Discover(sub); err != nil {
-		return nil, fmt.Errorf("discover migrations: %w", err)
-	}
-	return all, nil
 }
