@@ -256,8 +256,11 @@ func (t *txn) replay(subject, key, hash string) (*Batch, error) {
 	if err == nil {
 		err = rows.Err()
 	}
-	if err != nil || !found {
-		return nil, fmt.Errorf("read idempotency key: %v (found %v)", err, found)
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency key: %w", err)
+	}
+	if !found {
+		return nil, errors.New("read idempotency key: the key that conflicted is gone")
 	}
 	if stored != hash {
 		return nil, apperr.New(apperr.Conflict, "idempotency key %q was used with a different input: use a new key for a new batch", key)
