@@ -10,34 +10,13 @@ import (
 	"github.com/civicgraph/civicgraph/internal/storetest"
 )
 
-// recordIndexes is the SQL of the indexes of service_records, by name.
-func recordIndexes(t *testing.T, q store.Querier) string {
-	t.Helper()
-	stmt := "SELECT COALESCE(group_concat(sql, ';'), '') FROM (SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'service_records' AND sql IS NOT NULL ORDER BY name) x"
-	if q.Dialect() == store.Postgres {
-		stmt = "SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'service_records'"
-	}
-	rows, err := q.Query(ctx, stmt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var s string
-	for rows.Next() {
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
-
 // An import that fills service_records from empty (building its indexes
 // after the rows on SQLite) leaves the table with every index it had, and
 // one that fails leaves it empty, with them too.
 func TestImportFillsEmptyTableWithItsIndexes(t *testing.T) {
 	const n = bulkMin + 500
 	storetest.ForEach(t, func(t *testing.T, db *store.DB) {
-		want := recordIndexes(t, db)
+		want := storetest.Indexes(t, db, "service_records", true)
 		var file bytes.Buffer
 		if err := writeRecords(&file, 0, n); err != nil {
 			t.Fatal(err)
@@ -48,7 +27,7 @@ func TestImportFillsEmptyTableWithItsIndexes(t *testing.T) {
 		if !errors.As(err, &lerr) || len(lerr.Errors) != 1 || lerr.Errors[0].Line != 8 {
 			t.Fatalf("import with an unknown community: %v", err)
 		}
-		if got := recordIndexes(t, db); got != want {
+		if got := storetest.Indexes(t, db, "service_records", true); got != want {
 			t.Errorf("after a failed import, indexes\n%s\nwant\n%s", got, want)
 		}
 		if got := queryInt(t, db, "SELECT count(*) FROM service_records"); got != 0 {
@@ -56,7 +35,7 @@ func TestImportFillsEmptyTableWithItsIndexes(t *testing.T) {
 		}
 
 		mustImport(t, db, file.String())
-		if got := recordIndexes(t, db); got != want {
+		if got := storetest.Indexes(t, db, "service_records", true); got != want {
 			t.Errorf("after the import, indexes\n%s\nwant\n%s", got, want)
 		}
 		if got, want := queryInt(t, db, "SELECT count(*) FROM service_records WHERE community_id = (SELECT id FROM communities WHERE code = 'GC-7')"), (n-7+genCommunities-1)/genCommunities; got != want {
@@ -80,7 +59,7 @@ func TestImportFillsEmptyTableWithItsIndexes(t *testing.T) {
 // lines, leaves them.
 func TestWriterDefersIndexes(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
-	want := recordIndexes(t, db)
+	want := storetest.Indexes(t, db, "service_records", true)
 	e := byType["ServiceRecord"]
 	for _, c := range []struct {
 		bulk   bool
@@ -93,7 +72,7 @@ func TestWriterDefersIndexes(t *testing.T) {
 			if err := w.deferIndexes(e); err != nil {
 				return err
 			}
-			if dropped := recordIndexes(t, tx) == ""; dropped != c.drops {
+			if dropped := storetest.Indexes(t, tx, "service_records", true) == ""; dropped != c.drops {
 				t.Errorf("bulk %v, %d lines expected: indexes dropped %v, want %v", c.bulk, c.expect, dropped, c.drops)
 			}
 			return w.finish()
@@ -101,7 +80,7 @@ func TestWriterDefersIndexes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := recordIndexes(t, db); got != want {
+		if got := storetest.Indexes(t, db, "service_records", true); got != want {
 			t.Errorf("bulk %v, %d lines expected: indexes after\n%s\nwant\n%s", c.bulk, c.expect, got, want)
 		}
 	}

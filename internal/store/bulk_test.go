@@ -10,27 +10,6 @@ import (
 	"github.com/civicgraph/civicgraph/internal/storetest"
 )
 
-// indexes lists the SQL of the secondary indexes of table, by name.
-func indexes(t *testing.T, q store.Querier, table string) string {
-	t.Helper()
-	stmt := "SELECT COALESCE(group_concat(sql, ';'), '') FROM (SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name) x"
-	if q.Dialect() == store.Postgres {
-		stmt = "SELECT COALESCE(string_agg(indexdef, ';' ORDER BY indexname), '') FROM pg_indexes WHERE tablename = ? AND indexdef NOT LIKE 'CREATE UNIQUE%'"
-	}
-	rows, err := q.Query(context.Background(), stmt, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var s string
-	for rows.Next() {
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
-
 // DeferIndexes drops the secondary indexes of a table inside the
 // transaction, on SQLite only, keeps those that enforce something (the
 // code's UNIQUE constraint), and builds them again exactly; a rollback
@@ -46,7 +25,7 @@ func TestDeferIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		before := indexes(t, db, "service_records")
+		before := storetest.Indexes(t, db, "service_records", false)
 		if before == "" {
 			t.Fatal("service_records has no secondary index")
 		}
@@ -56,7 +35,7 @@ func TestDeferIndexes(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				during := indexes(t, tx, "service_records")
+				during := storetest.Indexes(t, tx, "service_records", false)
 				if want := map[store.Dialect]string{store.SQLite: "", store.Postgres: before}[db.Dialect()]; during != want {
 					t.Errorf("in the transaction, indexes %q, want %q", during, want)
 				}
@@ -87,7 +66,7 @@ func TestDeferIndexes(t *testing.T) {
 			if err != nil && !errors.Is(err, errRollback) {
 				t.Fatal(err)
 			}
-			if after := indexes(t, db, "service_records"); after != before {
+			if after := storetest.Indexes(t, db, "service_records", false); after != before {
 				t.Errorf("after the transaction (commit %v), indexes\n%s\nwant\n%s", commit, after, before)
 			}
 		}

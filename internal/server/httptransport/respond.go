@@ -103,46 +103,31 @@ func encodeResponse(resp *graphql.Response) ([]byte, error) {
 
 // plainJSON reports whether json.Marshal would copy data unchanged: it has
 // no whitespace outside its strings (see compactJSON) and nothing that
-// json.HTMLEscape escapes (<, >, &, U+2028, U+2029). One pass: the data
-// is the whole answer.
-func plainJSON(data []byte) bool {
-	inString, escaped := false, false
-	for i, c := range data {
-		switch c {
-		case '<', '>', '&':
-			return false
-		case 0xE2: // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
-			if i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9) {
-				return false
-			}
-		}
-		switch {
-		case escaped:
-			escaped = false
-		case inString:
-			switch c {
-			case '\\':
-				escaped = true
-			case '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			return false
-		}
-	}
-	return !inString
-}
+// json.HTMLEscape escapes (<, >, &, U+2028, U+2029).
+func plainJSON(data []byte) bool { return scanJSON(data, true) }
 
 // compactJSON reports whether data has no whitespace outside its strings
 // and starts like a JSON value, that is whether compacting it would change
 // nothing. It is a quick scan, not a validation: a malformed answer is
 // caught by the JSON-aware path only if it also has whitespace, which the
 // executor's output never has.
-func compactJSON(data []byte) bool {
+func compactJSON(data []byte) bool { return scanJSON(data, false) }
+
+// scanJSON is plainJSON (html) or compactJSON, in one pass over data: the
+// data is the whole answer.
+func scanJSON(data []byte, html bool) bool {
 	inString, escaped := false, false
-	for _, c := range data {
+	for i, c := range data {
+		if html {
+			switch c {
+			case '<', '>', '&':
+				return false
+			case 0xE2: // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
+				if i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9) {
+					return false
+				}
+			}
+		}
 		switch {
 		case escaped:
 			escaped = false
