@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -17,7 +18,21 @@ import (
 // asKey runs a query with a bearer key against h.
 func asKey(t *testing.T, url, key, query string) response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
+	_, raw := postAsKey(t, url, key, query, nil)
+	var r response
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// postAsKey POSTs a query and its variables with a bearer key to url and
+// returns the status and the body as sent.
+func postAsKey(t *testing.T, url, key, query string, vars map[string]any) (int, []byte) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -26,13 +41,11 @@ func asKey(t *testing.T, url, key, query string) response {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var r response
-	dec := json.NewDecoder(res.Body)
-	dec.UseNumber()
-	if err := dec.Decode(&r); err != nil {
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return res.StatusCode, raw
 }
 
 // Unmasked reads land in the access log, which ADMIN reads through

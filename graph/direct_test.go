@@ -3,9 +3,6 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -97,17 +94,7 @@ func TestDirectAnswersAsGQLGen(t *testing.T) {
 			keys[name] = k
 		}
 		post := func(url, key, query string, vars map[string]any) (int, []byte) {
-			body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+key)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			raw, _ := io.ReadAll(res.Body)
-			return res.StatusCode, raw
+			return postAsKey(t, url, key, query, vars)
 		}
 		logged := func() int { return storetest.QueryInt(t, db, "SELECT count(*) FROM access_log") }
 		for who, key := range keys {
