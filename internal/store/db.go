@@ -39,6 +39,8 @@ type DB struct {
 	statementTimeout atomic.Int64
 	// observer learns of every statement (see SetObserver); nil: none.
 	observer atomic.Pointer[StatementObserver]
+	// tracer opens a span around every statement (see SetTracer); nil: none.
+	tracer atomic.Pointer[StatementTracer]
 }
 
 // pgMaxConns is the size of a PostgreSQL pool, idle connections included.
@@ -202,19 +204,15 @@ type Querier interface {
 
 // Query runs a query written with ? placeholders.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (_ *sql.Rows, err error) {
-	db.statements.Add(1)
-	if o := db.observer.Load(); o != nil {
-		defer observe(*o, StatementQuery, time.Now(), &err)
-	}
+	ctx, done := db.statement(ctx, StatementQuery, query)
+	defer func() { done(err) }()
 	return db.Bun.DB.QueryContext(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
 }
 
 // Exec runs a statement written with ? placeholders.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (_ sql.Result, err error) {
-	db.statements.Add(1)
-	if o := db.observer.Load(); o != nil {
-		defer observe(*o, StatementExec, time.Now(), &err)
-	}
+	ctx, done := db.statement(ctx, StatementExec, query)
+	defer func() { done(err) }()
 	return db.Bun.DB.ExecContext(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
 }
 
@@ -226,19 +224,15 @@ type Tx struct {
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (_ *sql.Rows, err error) {
-	t.db.statements.Add(1)
-	if o := t.db.observer.Load(); o != nil {
-		defer observe(*o, StatementQuery, time.Now(), &err)
-	}
+	ctx, done := t.db.statement(ctx, StatementQuery, query)
+	defer func() { done(err) }()
 	return t.tx.QueryContext(ctx, t.db.dialect.Rebind(query), t.db.dialect.Args(args)...)
 }
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (_ sql.Result, err error) {
-	t.db.statements.Add(1)
-	if o := t.db.observer.Load(); o != nil {
-		defer observe(*o, StatementExec, time.Now(), &err)
-	}
+	ctx, done := t.db.statement(ctx, StatementExec, query)
+	defer func() { done(err) }()
 	return t.tx.ExecContext(ctx, t.db.dialect.Rebind(query), t.db.dialect.Args(args)...)
 }
 
