@@ -14,6 +14,9 @@
 //	civicbench rundir    -results DIR -name NAME                       makes the run's results folder
 //	civicbench report    -dir WORK -database PGURL -out RUNDIR -scale S -command CMD ...
 //	civicbench workloads                                               lists the workloads
+//	civicbench soak-prime -url GRAPHQL -database PGURL -keys FILE      writes the soak's records once
+//	civicbench soak      -dir WORK -url GRAPHQL -admin ADMINURL -pid PID -keys FILE -database PGURL -out DIR
+//	                     [-clients N -duration D -window D ...]         issue 7's soak (bench/soak.sh)
 //
 // prepare finds what a workload needs in the data, builds the requests for
 // civicgraph (and PostGraphile) and the SQL baselines, and checks that all
@@ -50,6 +53,9 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"rundir":    runRundir,
 	"report":    runReport,
 	"workloads": runWorkloads,
+	// issue 7's soak (bench/soak.sh): soak-prime writes its records once, soak runs it
+	"soak-prime": runSoakPrime,
+	"soak":       runSoak,
 }
 
 func main() {
@@ -60,7 +66,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || commands[args[0]] == nil {
-		fmt.Fprintln(stderr, "usage: civicbench wait|prepare|load|pgbench|explain|records|import|demo|rundir|report|workloads [flags] (see bench/README.md)")
+		fmt.Fprintln(stderr, "usage: civicbench wait|prepare|load|pgbench|explain|records|import|demo|rundir|report|workloads|soak-prime|soak [flags] (see bench/README.md)")
 		return 2
 	}
 	err := commands[args[0]](ctx, args[1:], stdout, stderr)
