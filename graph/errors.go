@@ -43,13 +43,17 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		setCode(e, string(apperr.BadUserInput))
 		return e
 	}
-	if store.IsUnavailable(err) {
-		// The database cannot be reached (restarting, failing over): a
-		// client should retry, and learns nothing of the driver's text.
-		slog.WarnContext(ctx, "database unavailable", "err", err.Error(), "path", pathOf(ctx))
-		err = store.Unavailable()
-	}
 	var ae *apperr.Error
+	if store.IsUnavailable(err) {
+		// The database cannot be reached (restarting, failing over) or
+		// cannot take writes now (SQLite's disk is full or read-only): a
+		// client should retry, and learns nothing of the driver's text,
+		// only what the store said of it, if it said something.
+		slog.WarnContext(ctx, "database unavailable", "err", err.Error(), "path", pathOf(ctx))
+		if !errors.As(err, &ae) || ae.Code != apperr.Unavailable {
+			err = store.Unavailable()
+		}
+	}
 	if errors.As(err, &ae) {
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		e.Message = ae.Message

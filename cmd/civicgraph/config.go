@@ -506,6 +506,12 @@ func displayValue(name, value string) string {
 // (?password=***), which pgx accepts too. When the URL is odd (an @ in a
 // query parameter) it hides more than the password, never less.
 func redactPasswords(value string) string {
+	if urls := splitURLList(value); len(urls) > 1 { // --replica-url's list
+		for i, u := range urls {
+			urls[i] = redactPasswords(u)
+		}
+		return strings.Join(urls, ",")
+	}
 	scheme, rest, ok := strings.Cut(value, "://")
 	if !ok {
 		return value

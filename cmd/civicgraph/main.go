@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := cmd.run(ctx, args[1:], stdin, stdout, stderr)
+	err := runTraced(ctx, args[0], cmd.run, args[1:], stdin, stdout, stderr)
 	var ue usageError
 	switch {
 	case err == nil:
@@ -148,6 +148,7 @@ func openStore(ctx context.Context, url string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	traceStatements(db)
 	if _, err := db.Migrate(ctx, 0); err != nil {
 		db.Close()
 		return nil, err

@@ -24,6 +24,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "demo mode: seed the article scenario into an empty store; anonymous clients read everything")
 	adminListen := fs.String("admin-listen", "", "also listen on this address (e.g. 127.0.0.1:6060) for operators: pprof at /debug/pprof/, /healthz, /readyz; off when empty; no authentication, so keep it on loopback")
+	grace := fs.Duration("shutdown-grace", defaultShutdownGrace, "on SIGTERM or Ctrl-C, stop accepting connections and give requests in flight this long to finish (websockets get a close frame); those still running then are cut off and the exit status is 1; keep it below the orchestrator's kill timeout")
 	jf := jwtFlags{
 		secret:   fs.String("jwt-secret", "", "accept HS256 JWTs signed with this shared secret, at least 32 bytes (default $CIVICGRAPH_JWT_SECRET; prefer the variable: flags show in process lists)"),
 		jwks:     fs.String("jwt-jwks", "", "accept RS256 JWTs signed by a key of this JWKS file (read at start)"),
@@ -38,11 +39,17 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		introspection: fs.Bool("partner-introspection", false, "let PARTNER keys introspect the schema"),
 		cacheMB:       fs.Int("response-cache-mb", respcache.DefaultMaxBytes>>20, "memory for kept answers, in MiB (0: no response cache)"),
 	}
+	replicas := &replicaURLs{} // read replicas (replica.go)
+	fs.Var(replicas, "replica-url", "send read-only queries to the PostgreSQL streaming replica at `URL` (repeatable; $CIVICGRAPH_REPLICA_URL takes a comma-separated list); writes, and reads that must see a client's writes, stay on the primary")
+	replicaMaxLag := fs.Duration("replica-max-lag", store.DefaultReplicaMaxLag, "skip a replica that trails the primary by more than this")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{"unexpected arguments"}
+	}
+	if *grace <= 0 {
+		return usageError{fmt.Sprintf("--shutdown-grace %s: want a positive duration such as 30s", *grace)}
 	}
 	jwtConfig, err := jf.config()
 	if err != nil {
@@ -53,6 +60,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer db.Close()
+	if err := openReplicas(db, replicas, store.ReplicaOptions{MaxLag: *replicaMaxLag}); err != nil {
+		return err
+	}
 	authenticator, err := newAuthenticator(db, *demo, jwtConfig)
 	if err != nil {
 		return err
@@ -71,6 +81,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// One registry per process: /metrics on the admin listener reads it.
 	m := metrics.New()
 	cfg := lim.config(server.Config{DB: db, Auth: authenticator, Notice: notice, Live: hub, Metrics: m})
+	cfg.Tracing = traceStatements(db) // nil when tracing is off
 
 	// The public listener answers UNAVAILABLE until the store is
 	// connected and migrated; then the startup builds the server behind
@@ -104,10 +115,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", *listen)
+	tcp, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
+	ln := newDrainListener(tcp)
 	srv := &http.Server{
 		Handler:           gate,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -121,13 +133,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			ln.Close()
 			return err
 		}
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = admin.Shutdown(ctx)
-		}()
 	}
-	return serveUntilStopped(ctx, srv, ln, startup, func() {
+	return serveUntilStopped(ctx, srv, ln, admin, *grace, startup, func() {
 		fmt.Fprintf(stdout, "civicgraph listening on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
 		if admin != nil {
 			fmt.Fprintf(stdout, "civicgraph admin listening on %s/ (pprof at %s, readiness at /readyz, metrics at /metrics)\n", admin.URL(), server.AdminPprofPrefix)
@@ -135,16 +142,16 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	})
 }
 
-// serveUntilStopped serves srv on ln until ctx ends or the store's startup
-// fails for good (a migration that does not apply: the process ends, as
-// it did when the startup came before listening), then shuts srv down,
-// letting requests in flight finish. It returns the startup's failure, if
-// any. announce says that the server listens: scripts wait for that line
-// and then send requests, so when the database answers it comes once the
-// startup is over, and they never meet UNAVAILABLE; when it does not, it
-// comes after startupGrace anyway (the listener serves from the start:
-// /healthz, and UNAVAILABLE).
-func serveUntilStopped(ctx context.Context, srv *http.Server, ln net.Listener, startup *store.Startup, announce func()) error {
+// serveUntilStopped serves srv on ln until ctx ends (SIGTERM, Ctrl-C) or
+// the store's startup fails for good (a migration that does not apply:
+// the process ends, as it did when the startup came before listening),
+// then shuts down (see shutDown). It returns the startup's failure, if
+// any, or the shutdown's. announce says that the server listens: scripts
+// wait for that line and then send requests, so when the database answers
+// it comes once the startup is over, and they never meet UNAVAILABLE; when
+// it does not, it comes after startupGrace anyway (the listener serves
+// from the start: /healthz, and UNAVAILABLE).
+func serveUntilStopped(ctx context.Context, srv *http.Server, ln *drainListener, admin *server.AdminServer, grace time.Duration, startup *store.Startup, announce func()) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -159,6 +166,7 @@ func serveUntilStopped(ctx context.Context, srv *http.Server, ln net.Listener, s
 	for failed == nil && ctx.Err() == nil {
 		select {
 		case err := <-errc:
+			stopAdmin(admin)
 			return err
 		case <-started:
 			started = nil
@@ -168,17 +176,69 @@ func serveUntilStopped(ctx context.Context, srv *http.Server, ln net.Listener, s
 		case <-ctx.Done():
 		}
 	}
-	slog.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	err := shutDown(srv, ln, grace, errc)
+	stopAdmin(admin)
+	if failed != nil {
+		return failed
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return failed
+	return err
 }
+
+// shutDown stops the public listener within grace: new connections are
+// refused at once (the listener closes), idle keep-alive connections
+// close, requests in flight finish and their connections close after the
+// answer, and the live hub (srv's shutdown hook) closes the websockets
+// with a close frame; shutDown waits for those too (ln counts them).
+// Whatever is still open when grace is over is closed, and that is an
+// error: some client lost an answer. errc is srv.Serve's result.
+func shutDown(srv *http.Server, ln *drainListener, grace time.Duration, errc <-chan error) error {
+	start := time.Now()
+	slog.Info("shutting down: refusing new connections, finishing requests in flight",
+		"grace", grace.String(), "connections", ln.Open())
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	if err == nil {
+		err = ln.Wait(ctx) // the hijacked connections: websockets
+	}
+	if err != nil {
+		_ = srv.Close()
+		cut := ln.CloseAll()
+		slog.Warn("shutdown grace period over: closed the connections still busy", "grace", grace.String(), "closed", cut)
+		err = fmt.Errorf("shutdown: %d connections were still busy after the %s grace period and were closed", cut, grace)
+	} else {
+		slog.Info("public listener stopped: every request in flight was answered", "took", time.Since(start).Round(time.Millisecond).String())
+	}
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
+		err = serveErr
+	}
+	return err
+}
+
+// stopAdmin stops the admin listener (nil: none), last, so that operators
+// could watch the public one drain.
+func stopAdmin(admin *server.AdminServer) {
+	if admin == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), adminShutdownGrace)
+	defer cancel()
+	if err := admin.Shutdown(ctx); err != nil {
+		slog.Warn("admin listener stopped with an error", "err", err.Error())
+		return
+	}
+	slog.Info("admin listener stopped")
+}
+
+// defaultShutdownGrace is --shutdown-grace's default, the grace serve
+// always had. Under an orchestrator, set it below the time between its
+// SIGTERM and its SIGKILL (Kubernetes: terminationGracePeriodSeconds, 30 s
+// by default), so that the process ends on its own terms.
+const defaultShutdownGrace = 30 * time.Second
+
+// adminShutdownGrace bounds the admin listener's shutdown: a CPU profile
+// being taken is not worth waiting for.
+const adminShutdownGrace = 5 * time.Second
 
 // startupGrace is how long serve waits for the database before it says
 // that it listens (see runServe).

@@ -171,7 +171,8 @@ func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptResponse runs the operation with a log and writes the log once
 // the whole response is resolved. If it cannot be written the data is
-// withheld: the client gets an INTERNAL error instead.
+// withheld: the client gets an INTERNAL error instead (UNAVAILABLE when the
+// database cannot take the write now, see store.IsUnavailable).
 func (e Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	ctx, l := With(ctx)
 	resp := next(ctx)
@@ -195,9 +196,15 @@ func (e Extension) InterceptResponse(ctx context.Context, next graphql.ResponseH
 	}
 	if err := l.Write(context.WithoutCancel(ctx), e.DB, auth.From(ctx), op, now()); err != nil {
 		slog.ErrorContext(ctx, "access log not written; response withheld", "err", err)
+		code, msg := apperr.Internal, "internal error: the read of personal data could not be recorded"
+		if store.IsUnavailable(err) {
+			// The database is unreachable, or SQLite's disk takes no
+			// writes now: the same read succeeds once that passes.
+			code, msg = apperr.Unavailable, "the read of personal data could not be recorded: "+apperr.MessageOf(err)
+		}
 		return &graphql.Response{Errors: gqlerror.List{{
-			Message:    "internal error: the read of personal data could not be recorded",
-			Extensions: map[string]any{"code": string(apperr.Internal)},
+			Message:    msg,
+			Extensions: map[string]any{"code": string(code)},
 		}}}
 	}
 	return resp

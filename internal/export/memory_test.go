@@ -31,6 +31,11 @@ const maxHeapGrowth = 50 << 20
 func seedBulk(t *testing.T, db *store.DB) {
 	t.Helper()
 	start := time.Now()
+	// The rows span 2022-01 to 2023-11 (a minute apart): on PostgreSQL,
+	// partitioned by month, those months must exist first.
+	if err := store.EnsurePartitions(ctx, db, time.Date(2021, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
 	// The secondary indexes would take most of the time, and an export
 	// reads none of them (it reads in code order, the unique index).
 	_, err := db.Exec(ctx, `DROP INDEX service_records_community_id, service_records_category_id,

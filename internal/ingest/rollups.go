@@ -245,6 +245,9 @@ func (w *writer) complete() error {
 		return err
 	}
 	now := time.Now()
+	if err := ensureHistoryMonths(w.ctx, w.q, now); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
 	if err := w.auditImport(now); err != nil {
 		return err
 	}

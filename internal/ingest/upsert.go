@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -114,6 +115,16 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 		}
 		withOld = had
 	}
+	if w.dial == store.Postgres && e.partitioned() && w.hasKeyTable(e) {
+		err := w.upsertPartitioned(e, columnsOf(args, len(e.columns())), withOld, func(rs *sql.Rows, extra int) error {
+			return w.readWritten(e, rs, extra)
+		})
+		if err != nil {
+			return err
+		}
+		w.report.ByType[e.name] += len(rows)
+		return nil
+	}
 	q := w.upsertSQL(e, len(rows), withOld)
 	extra := 0
 	if w.dial == store.Postgres {
@@ -127,12 +138,22 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", e.name, err)
 	}
+	if err := w.readWritten(e, rs, extra); err != nil {
+		return err
+	}
+	w.report.ByType[e.name] += len(rows)
+	return nil
+}
+
+// readWritten reads what an upsert of e returned: the rows it changed,
+// with extra columns of what they were filed under before.
+func (w *writer) readWritten(e *entity, rs *sql.Rows, extra int) error {
 	var cache map[string]target
 	if e.caches() {
 		cache = w.res.caches[e.index]
 	}
 	rollups := feedsRollups(e)
-	err = scanTargets(rs, e, cache, extra, func(id int64, code string, old []any) error {
+	return scanTargets(rs, e, cache, extra, func(id int64, code string, old []any) error {
 		w.changed.Add(e.name, id)
 		if !rollups {
 			return nil
@@ -150,11 +171,6 @@ func (w *writer) upsert(e *entity, rows []*record) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	w.report.ByType[e.name] += len(rows)
-	return nil
 }
 
 // columnsOf turns row-major values into one array per column, for unnest.

@@ -72,6 +72,10 @@ type writer struct {
 	expect  []int
 	rebuild []func(context.Context) error
 
+	// keyTable is whether service_record_codes exists (PostgreSQL): 0
+	// not asked yet, 1 yes, -1 no (hasKeyTable).
+	keyTable int
+
 	fatal error // a database error: the import stops
 	dedup map[string]int
 	args  []any

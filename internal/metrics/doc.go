@@ -7,6 +7,7 @@
 //	civicgraph_http_requests_total{path,status}
 //	civicgraph_sql_statements_total{kind}, _sql_statement_duration_seconds{kind}, _sql_errors_total{kind}
 //	civicgraph_db_* (pool: open, in use, idle, max open, waits)
+//	civicgraph_sql_reads_total{target}, civicgraph_replica_healthy{replica}, civicgraph_replica_lag_seconds{replica}
 //	civicgraph_rate_limited_total
 //	civicgraph_rows_written_total{type}
 //	civicgraph_change_feed_sequence, civicgraph_live_sequence, civicgraph_live_followers

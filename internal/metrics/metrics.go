@@ -48,6 +48,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newPoolCollector(&m.db),
+		newReadCollector(&m.db), // reads by primary/replica, replica health (reads.go)
 		newFeedCollector(reg, &m.db, &m.hub),
 	)
 	return m

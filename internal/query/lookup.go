@@ -37,6 +37,11 @@ func byIDs[T any](ctx context.Context, q store.Querier, e *store.Entity, ids []i
 	b.write("SELECT ")
 	selectColumns(b, "t", store.Columns[T]())
 	b.write(", t.id FROM ", e.Table, " t WHERE t.id IN ").list(int64s(ids))
+	if m := e.Months; m != nil && b.dialect == store.Postgres {
+		// Visit only the months between the ids' first and last (store.Months).
+		b.write(" AND t.", m.Column, " BETWEEN (SELECT min(k.", m.Column, ") FROM ", m.KeyTable, " k WHERE k.id IN ").list(int64s(ids))
+		b.write(") AND (SELECT max(k.", m.Column, ") FROM ", m.KeyTable, " k WHERE k.id IN ").list(int64s(ids)).write(")")
+	}
 	b.visible(e, "t")
 	if !archived {
 		b.live(e, "t")

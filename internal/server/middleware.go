@@ -58,13 +58,10 @@ func logRequests(m *metrics.Metrics, next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		status := sw.status
-		if status == 0 {
-			status = http.StatusOK // what net/http sends for a handler that wrote nothing
-		}
+		status := statusOf(r, sw.status)
 		m.Request(routeOf(r.URL.Path), status)
 		attrs := []any{requestIDKey, info.id,
-			"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"method", r.Method, "path", r.URL.Path, "status", status,
 			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
 		if ops := info.operations(); ops != "" {
 			attrs = append(attrs, "operation", ops)

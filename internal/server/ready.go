@@ -72,10 +72,40 @@ type ReadinessReport struct {
 	Ready      bool             `json:"ready"`
 	Database   DatabaseReport   `json:"database"`
 	Migrations MigrationsReport `json:"migrations"`
-	// Replicas are the read replicas' states: none until civicgraph
-	// reads from replicas (the list is there so that clients need not
-	// change when it does).
-	Replicas []DatabaseReport `json:"replicas"`
+	// Replicas are the read replicas' states (serve --replica-url), as
+	// their last health check found them; an empty list without
+	// replicas. A replica that is down does not make the process
+	// unready: the primary serves its reads.
+	Replicas []ReplicaReport `json:"replicas"`
+}
+
+// ReplicaReport is one read replica's state (store.ReplicaState).
+type ReplicaReport struct {
+	URL     string `json:"url"` // its password hidden
+	Healthy bool   `json:"healthy"`
+	// Error says why the replica is skipped (the primary serves).
+	Error string `json:"error,omitempty"`
+	// Sequence is the change sequence the replica had replayed.
+	Sequence int64 `json:"sequence"`
+	// LagSeconds is how long the replica has been missing a change the
+	// primary had (0: it had them all), to the health checks' second.
+	LagSeconds float64 `json:"lagSeconds"`
+	// CheckedAt is when it was last checked; absent before the first.
+	CheckedAt *time.Time `json:"checkedAt,omitempty"`
+}
+
+// replicaReports are db's replicas as /readyz shows them.
+func replicaReports(db *store.DB) []ReplicaReport {
+	out := []ReplicaReport{}
+	for _, r := range db.Replicas() {
+		rep := ReplicaReport{URL: r.URL, Healthy: r.Healthy, Error: r.Error, Sequence: r.Sequence, LagSeconds: r.Lag.Seconds()}
+		if !r.CheckedAt.IsZero() {
+			at := r.CheckedAt.UTC()
+			rep.CheckedAt = &at
+		}
+		out = append(out, rep)
+	}
+	return out
 }
 
 // DatabaseReport is whether a database answered a ping, and if not, why
@@ -113,7 +143,7 @@ type readiness struct {
 func (h *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	rep := ReadinessReport{Replicas: []DatabaseReport{}}
+	rep := ReadinessReport{Replicas: replicaReports(h.db)}
 	if err := h.db.Ping(ctx); err != nil {
 		rep.Database.Error = err.Error()
 	} else {

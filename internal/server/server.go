@@ -23,7 +23,9 @@ import (
 	"github.com/civicgraph/civicgraph/internal/server/graphiql"
 	"github.com/civicgraph/civicgraph/internal/server/httptransport"
 	"github.com/civicgraph/civicgraph/internal/store"
+	"github.com/civicgraph/civicgraph/internal/tracing"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config is what a server needs. The zero value of every limit means its
@@ -88,6 +90,10 @@ type Config struct {
 	// and the live hub at scrape time; the command serves Metrics.Handler
 	// on the admin listener. nil: nothing is counted.
 	Metrics *metrics.Metrics
+	// Tracing gives requests, GraphQL operations and their SQL statements
+	// spans (tracing.go; the command sets up the provider and the store's
+	// tracer, package tracing). nil: nothing is traced, at no cost.
+	Tracing trace.TracerProvider
 }
 
 // New returns the server's HTTP handler.
@@ -98,7 +104,9 @@ type Config struct {
 //  1. authentication (auth.Middleware, or the demo's reader when Auth is
 //     nil): everything below reads the principal with auth.From;
 //  2. limitBody: bodies over MaxBodyBytes get 413 before anything else;
-//  3. requestDeadline: the request's context ends after RequestTimeout;
+//  3. requestDeadline: the request's context ends after RequestTimeout,
+//     and readYourWrites (replica.go) checks Civicgraph-Min-Sequence and
+//     adds Civicgraph-Sequence to answers to mutations;
 //  4. splitBatch: a JSON array of operations becomes one sub-request per
 //     operation, each passing every step below as if sent alone;
 //  5. rateLimit: one token per operation from its principal's bucket;
@@ -139,12 +147,16 @@ func New(cfg Config) http.Handler {
 	}
 	endpoint = splitBatch(lim.maxBatch, endpoint)
 	endpoint = requestDeadline(lim.requestTimeout, endpoint)
+	if cfg.DB != nil { // read replicas: route queries, keep clients' own writes visible (replica.go)
+		recent := newRecentWrites(recentWriteTTL)
+		endpoint, ws = readYourWrites(cfg.DB, recent, endpoint), readYourWritesUpgrade(cfg.DB, recent, ws)
+	}
 	endpoint = limitBody(lim.maxBodyBytes, endpoint)
 	endpoint = authenticate(cfg.Auth, endpoint)
 	ws = authenticateUpgrade(cfg.Auth, ws)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", upgrades(ws, endpoint))
+	mux.Handle("/graphql", traceRequests(cfg.Tracing, upgrades(ws, endpoint)))
 	// Exports: authenticated, body-limited and rate-limited as /graphql is
 	// (one token per export), without its deadline: a large export streams
 	// for as long as it takes.
@@ -154,7 +166,7 @@ func New(cfg Config) http.Handler {
 		exportLimiter.metrics = cfg.Metrics
 		exports = exportLimiter.middleware(exports)
 	}
-	mux.Handle(export.Prefix, authenticate(cfg.Auth, limitBody(lim.maxBodyBytes, exports)))
+	mux.Handle(export.Prefix, traceRequests(cfg.Tracing, authenticate(cfg.Auth, limitBody(lim.maxBodyBytes, exports))))
 	mux.Handle("/healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -187,6 +199,9 @@ func graphQL(cfg Config, lim limits, limiter *rateLimiter) http.Handler {
 	srv.AddTransport(websocketTransport(cfg.Auth, hub))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(observeOperations{metrics: cfg.Metrics}) // first: it times all the others
+	if cfg.Tracing != nil {
+		srv.Use(traceOperations{tracer: cfg.Tracing.Tracer(tracing.ScopeName)})
+	}
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	if !cfg.PartnerIntrospection {
@@ -200,11 +215,12 @@ func graphQL(cfg Config, lim limits, limiter *rateLimiter) http.Handler {
 		srv.Use(accesslog.Extension{DB: cfg.DB, Now: cfg.Now})
 	}
 	srv.Use(respcache.Extension{})
+	srv.Use(readRouting{}) // before Direct: query operations may read from replicas (replica.go)
 	if mode := directMode(cfg); mode != directOff {
 		// Last: every check above has passed before a field runs.
 		srv.Use(graph.NewDirect(schema, resolver, mode == directVerify))
 	}
-	srv.SetErrorPresenter(presentTimeouts(lim.requestTimeout, graph.PresentError))
+	srv.SetErrorPresenter(presentCancellations(presentTimeouts(lim.requestTimeout, graph.PresentError)))
 	srv.SetRecoverFunc(graph.Recover)
 	return srv
 }

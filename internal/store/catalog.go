@@ -54,10 +54,24 @@ type Entity struct {
 	// person is).
 	ScopeVia string
 	// Global marks reference data every principal sees (service categories).
-	Global    bool
+	Global bool
+	// Months, when set, says that on PostgreSQL the table is partitioned by
+	// month (migration 0007) and how to find a row's month from its id
+	// without visiting every partition.
+	Months    *Months
 	Fields    map[string]Field
 	Relations map[string]Relation
 	Many      map[string]Many
+}
+
+// Months is how a table partitioned by month (PostgreSQL) is read by id:
+// Column is its partition key, and KeyTable has a row (id, Column) for each
+// of its rows, indexed by id. A lookup by ids bounds Column by the ids'
+// earliest and latest values there, which PostgreSQL resolves before it
+// runs the lookup, so it visits only the partitions in between (run-time
+// pruning) instead of probing the id index of every month.
+type Months struct {
+	Column, KeyTable string
 }
 
 func many(target, col string) Many      { return Many{Target: target, Column: col} }
@@ -212,6 +226,7 @@ var Catalog = map[string]*Entity{
 	},
 	"ServiceRecord": {
 		Name: "ServiceRecord", Table: "service_records", PathColumn: "region_path",
+		Months: &Months{Column: "occurred_at", KeyTable: "service_record_codes"},
 		Fields: withID(map[string]Field{
 			"occurredAt": f("occurred_at", TimeField), "peopleServed": f("people_served", Int),
 			"resolved": f("resolved", Boolean),

@@ -41,6 +41,12 @@ type DB struct {
 	observer atomic.Pointer[StatementObserver]
 	// tracer opens a span around every statement (see SetTracer); nil: none.
 	tracer atomic.Pointer[StatementTracer]
+	// refusingWrites is whether SQLite's disk refuses writes, as the last
+	// transaction found (see noteWriteRefusal).
+	refusingWrites atomic.Bool
+	// replicas serve ReadOnly queries (see OpenReplicas); nil: none.
+	replicas                   atomic.Pointer[replicaSet]
+	readsPrimary, readsReplica atomic.Int64
 }
 
 // pgMaxConns is the size of a PostgreSQL pool, idle connections included.
@@ -80,6 +86,7 @@ func OpenPool(url string) (*DB, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		customPlans(cfg)
+		nameApplication(cfg)
 		failFast(cfg, url)
 		sqldb = sql.OpenDB(reachConnector{stdlib.GetConnector(*cfg, stdlib.OptionBeforeConnect(db.pgRuntimeParams))})
 		sqldb.SetMaxOpenConns(pgMaxConns)
@@ -132,6 +139,7 @@ func (db *DB) SetStatementTimeout(d time.Duration) {
 	db.statementTimeout.Store(ms)
 	db.Bun.DB.SetMaxIdleConns(0)
 	db.Bun.DB.SetMaxIdleConns(pgMaxConns)
+	db.resetReplicaIdle()
 }
 
 // pgRuntimeParams sends the statement timeout in the startup message of a
@@ -169,6 +177,23 @@ func customPlans(cfg *pgx.ConnConfig) {
 	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 }
 
+// ApplicationName is the application_name of civicgraph's PostgreSQL
+// connections unless the URL sets its own: operators find them in
+// pg_stat_activity and the server's log by it.
+const ApplicationName = "civicgraph"
+
+// nameApplication sends application_name=ApplicationName in the startup
+// message unless the URL chose a name.
+func nameApplication(cfg *pgx.ConnConfig) {
+	if _, set := cfg.RuntimeParams["application_name"]; set {
+		return
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["application_name"] = ApplicationName
+}
+
 // sqliteDSN turns a path into a modernc DSN with the pragmas civicgraph needs:
 // foreign keys on (SQLite's default is off), WAL so readers don't block the
 // writer, a busy timeout instead of immediate SQLITE_BUSY errors, and
@@ -190,7 +215,10 @@ func sqliteDSN(path string) string {
 }
 
 // Close closes the store.
-func (db *DB) Close() error { return db.Bun.Close() }
+func (db *DB) Close() error {
+	db.closeReplicas()
+	return db.Bun.Close()
+}
 
 // Statements returns how many SQL statements this DB has sent so far.
 func (db *DB) Statements() int64 { return db.statements.Load() }
@@ -202,11 +230,12 @@ type Querier interface {
 	Dialect() Dialect
 }
 
-// Query runs a query written with ? placeholders.
+// Query runs a query written with ? placeholders: on a replica when ctx
+// says a replica may serve it (see ReadOnly), else on the primary.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (_ *sql.Rows, err error) {
 	ctx, done := db.statement(ctx, StatementQuery, query)
 	defer func() { done(err) }()
-	return db.Bun.DB.QueryContext(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
+	return db.query(ctx, db.dialect.Rebind(query), db.dialect.Args(args)...)
 }
 
 // Exec runs a statement written with ? placeholders.
@@ -244,7 +273,11 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back
 // (changing nothing) when it returns an error or panics.
+//
+// On SQLite, a transaction that the disk refused (full, read-only) fails
+// with UNAVAILABLE (see noteWriteRefusal).
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	defer func() { err = db.noteWriteRefusal(err) }() // last: after the rollback
 	sqltx, err := db.Bun.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/civicgraph/civicgraph/migrations"
 	"github.com/uptrace/bun/migrate"
@@ -18,6 +20,11 @@ func (db *DB) Migrate(ctx context.Context, to int64) (applied []string, err erro
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err == nil {
+			db.ensureComingPartitions(ctx)
+		}
+	}()
 	set := all
 	if to > 0 {
 		set = migrate.NewMigrations()
@@ -37,8 +44,20 @@ func (db *DB) Migrate(ctx context.Context, to int64) (applied []string, err erro
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("init migrations: %w", err)
 	}
+	if to == 0 {
+		// Nothing to apply, nothing to lock: the lock is a write, which
+		// an SQLite store on a read-only disk cannot take, and it can
+		// still serve reads (see noteWriteRefusal).
+		status, err := m.MigrationsWithStatus(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read applied migrations: %w", err)
+		}
+		if len(status.Unapplied()) == 0 {
+			return nil, nil
+		}
+	}
 	if err := m.Lock(ctx); err != nil {
-		return nil, fmt.Errorf("lock migrations: %w", err)
+		return nil, fmt.Errorf("lock migrations: %w", db.noteWriteRefusal(err))
 	}
 	defer m.Unlock(ctx) //nolint:errcheck
 	if to > 0 {
@@ -60,6 +79,16 @@ func (db *DB) Migrate(ctx context.Context, to int64) (applied []string, err erro
 		applied = append(applied, mg.Name+"_"+mg.Comment)
 	}
 	return applied, nil
+}
+
+// ensureComingPartitions creates the coming months' partitions
+// (PostgreSQL) once the store is migrated, whether or not this run
+// applied anything. Not fatal: writers create the months they write, and
+// a server retries daily (keepPartitions).
+func (db *DB) ensureComingPartitions(ctx context.Context) {
+	if err := EnsureCurrentPartitions(ctx, db, time.Now()); err != nil && ctx.Err() == nil {
+		slog.Warn("could not create the coming months' partitions after migrating", "err", err)
+	}
 }
 
 // Version returns the newest applied migration version, 0 for an empty store.

@@ -62,6 +62,9 @@ func (s *Startup) run(ctx context.Context, db *DB, prepare func(context.Context)
 		s.mu.Unlock()
 		if err == nil {
 			s.ready.Store(true)
+			if db.dialect == Postgres {
+				go keepPartitions(ctx, db) // migrating made the coming months
+			}
 			if attempt > 1 {
 				slog.Info("the database answers: serving", "attempts", attempt, "waited", time.Since(began).Round(time.Millisecond).String())
 			}

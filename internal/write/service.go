@@ -50,6 +50,13 @@ func (s *Service) run(ctx context.Context, fn func(t *txn) error) error {
 	var written map[string]int
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		t := &txn{ctx: ctx, q: tx, who: auth.From(ctx), at: now().UTC().Round(time.Microsecond), request: request}
+		// The change feed and the audit trail are partitioned by month
+		// on PostgreSQL: t.at's must exist (free when it is known).
+		for _, table := range []string{"changes", "audit_log"} {
+			if err := store.EnsureMonths(ctx, tx, table, t.at); err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+		}
 		if err := fn(t); err != nil {
 			return err
 		}
