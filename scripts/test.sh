@@ -6,7 +6,7 @@
 #   2. hygiene     gofmt -l must print nothing; go vet ./...
 #   3. generate    gqlgen output under graph/ must be up to date
 #   4. postgres    export CIVICGRAPH_TEST_POSTGRES_URL (admin URL: CREATE/DROP DATABASE)
-#   5. browser     npm ci in tests/browser; Debian chromium; export CHROMIUM
+#   5. browser     npm ci in tests/browser; Debian chromium (and a CJK font); export CHROMIUM
 #   6. test        go test -race -count=1 -timeout 20m ./...
 #   7. bench smoke bench/run.sh --smoke --profile: the benchmark harness end to
 #                  end on a small dataset (under a minute; no thresholds)
@@ -472,6 +472,15 @@ if [[ ! -x /usr/bin/chromium ]]; then
 	is_root || die "/usr/bin/chromium is missing and we are not root: run 'apt-get install chromium'"
 	apt_install chromium || die "could not install Debian's chromium with apt-get"
 	[[ -x /usr/bin/chromium ]] || die "apt-get installed chromium, but /usr/bin/chromium is still missing"
+fi
+# The dashboard is in Chinese first: without a CJK font its screenshots show
+# boxes instead of characters (the checks read the DOM, so they pass anyway).
+if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK\|Noto Serif CJK\|WenQuanYi'; then
+	if is_root; then
+		apt_install fonts-noto-cjk || warn "could not install fonts-noto-cjk: dashboard screenshots will lack Chinese glyphs"
+	else
+		warn "no CJK font (apt-get install fonts-noto-cjk): dashboard screenshots will lack Chinese glyphs"
+	fi
 fi
 export CHROMIUM=/usr/bin/chromium
 chromium_version=$("$CHROMIUM" --version 2>/dev/null) || die "$CHROMIUM --version failed"

@@ -15,6 +15,7 @@ import (
 	"github.com/civicgraph/civicgraph/graph/generated"
 	"github.com/civicgraph/civicgraph/internal/accesslog"
 	"github.com/civicgraph/civicgraph/internal/auth"
+	"github.com/civicgraph/civicgraph/internal/dashboard"
 	"github.com/civicgraph/civicgraph/internal/export"
 	"github.com/civicgraph/civicgraph/internal/live"
 	"github.com/civicgraph/civicgraph/internal/loader"
@@ -171,6 +172,7 @@ func New(cfg Config) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	}))
+	mux.Handle(dashboard.Prefix, dashboard.Handler(cfg.Notice)) // ServeMux redirects /dashboard here
 	mux.Handle("/", graphiql.Handler("civicgraph", "/graphql", cfg.Notice))
 	return logRequests(cfg.Metrics, recoverPanics(mux))
 }
