@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/civicgraph/civicgraph/internal/metrics"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // statusWriter remembers the status a handler wrote, for the request log.
@@ -150,8 +151,21 @@ func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 		r = r.Clone()
 		r.AddAttrs(slog.String(requestIDKey, id))
 	}
+	// With tracing on, a line logged inside a traced operation names its
+	// trace and span, so that an operator can go from the log to the trace.
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && !hasAttr(r, traceIDKey) {
+		r = r.Clone()
+		r.AddAttrs(slog.String(traceIDKey, sc.TraceID().String()), slog.String(spanIDKey, sc.SpanID().String()))
+	}
 	return h.Handler.Handle(ctx, r)
 }
+
+// The attributes naming a log line's trace and span (OpenTelemetry's log
+// data model names).
+const (
+	traceIDKey = "trace_id"
+	spanIDKey  = "span_id"
+)
 
 func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return requestIDHandler{h.Handler.WithAttrs(as)}
