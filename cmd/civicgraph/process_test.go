@@ -94,10 +94,17 @@ var (
 // killed when the test ends, if it has not stopped.
 func startServing(t *testing.T, bin, url string, extra ...string) *serving {
 	t.Helper()
+	return startServingEnv(t, bin, url, nil, extra...)
+}
+
+// startServingEnv is startServing with env ("NAME=value") added to serve's
+// environment.
+func startServingEnv(t *testing.T, bin, url string, env []string, extra ...string) *serving {
+	t.Helper()
 	args := []string{"serve", "--database", url, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
 		"--rate-limit", "-1", "--response-cache-mb", "0", "--request-timeout", serveRequestTimeout.String()}
 	cmd := exec.Command(bin, append(args, extra...)...)
-	cmd.Env = withoutCivicgraphEnv()
+	cmd.Env = append(withoutCivicgraphEnv(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -151,11 +158,12 @@ func startServing(t *testing.T, bin, url string, extra ...string) *serving {
 }
 
 // withoutCivicgraphEnv is the test's environment without the variables
-// that would set serve's flags: the command line says everything.
+// that would set serve's flags or turn its tracing on: the command line
+// (and what a test adds) says everything.
 func withoutCivicgraphEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CIVICGRAPH_") {
+		if !strings.HasPrefix(kv, "CIVICGRAPH_") && !strings.HasPrefix(kv, "OTEL_") {
 			env = append(env, kv)
 		}
 	}
@@ -224,7 +232,18 @@ func (p *serving) exitedEarly() bool {
 // time and a log without data races.
 func (p *serving) stop(t *testing.T) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+	p.stopWith(t, os.Interrupt)
+}
+
+// terminate is stop with SIGTERM, as an orchestrator would send.
+func (p *serving) terminate(t *testing.T) {
+	t.Helper()
+	p.stopWith(t, syscall.SIGTERM)
+}
+
+func (p *serving) stopWith(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {

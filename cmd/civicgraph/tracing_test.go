@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -9,13 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/civicgraph/civicgraph/internal/storetest"
 	"go.opentelemetry.io/otel"
@@ -100,10 +95,10 @@ func TestServeSendsSpansToAnOTLPCollector(t *testing.T) {
 			}
 			key := out[strings.LastIndex(strings.TrimSuffix(out, "\n"), "\n")+1 : len(out)-1]
 			collector := newOTLPReceiver(t)
-			p := startTracedServe(t, bin, url, "OTEL_EXPORTER_OTLP_ENDPOINT="+collector.url, "OTEL_SERVICE_NAME=civicgraph-e2e")
+			p := startServingEnv(t, bin, url, []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + collector.url, "OTEL_SERVICE_NAME=civicgraph-e2e"})
 			const traceID, parentID = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
 			body := `{"query":"query E2E($name: String!) { communities(first: 3, where: {name: {neq: $name}}) { nodes { code region { code } } } }","variables":{"name":"欧阳秘密"}}`
-			req, _ := http.NewRequest(http.MethodPost, p.url+"/graphql", strings.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, p.public+"/graphql", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Traceparent", "00-"+traceID+"-"+parentID+"-01")
 			req.Header.Set("Authorization", "Bearer "+key)
@@ -218,86 +213,4 @@ func (r *otlpReceiver) received() ([]*tracepb.Span, map[string]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]*tracepb.Span(nil), r.spans...), r.services
-}
-
-// tracedServe is a running `civicgraph serve`.
-type tracedServe struct {
-	cmd    *exec.Cmd
-	url    string
-	stderr bytes.Buffer
-	exited chan error
-}
-
-var tracedServeLine = regexp.MustCompile(`civicgraph listening on (http://\S+)/ `)
-
-// startTracedServe starts serve on url with env added to the
-// test's environment (without its OTEL_* and CIVICGRAPH_* variables), and
-// waits until it listens.
-func startTracedServe(t *testing.T, bin, url string, env ...string) *tracedServe {
-	t.Helper()
-	p := &tracedServe{exited: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "serve", "--database", url, "--listen", "127.0.0.1:0", "--rate-limit", "-1")
-	for _, kv := range withoutCivicgraphEnv() {
-		if !strings.HasPrefix(kv, "OTEL_") {
-			p.cmd.Env = append(p.cmd.Env, kv)
-		}
-	}
-	p.cmd.Env = append(p.cmd.Env, env...)
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cmd.Stderr = &p.stderr // read only once Wait has returned
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		err := <-p.exited
-		p.exited <- err
-		if t.Failed() {
-			t.Logf("log of serve (%v):\n%s", err, p.stderr.String())
-		}
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := tracedServeLine.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case p.url = <-found:
-	case err := <-p.exited:
-		p.exited <- err
-		t.Fatalf("serve exited before listening: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not say where it listens in time")
-	}
-	return p
-}
-
-// terminate sends SIGTERM, as an orchestrator would, and requires a clean
-// exit in time.
-func (p *tracedServe) terminate(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.exited:
-		p.exited <- err
-		if err != nil {
-			t.Fatalf("serve exited with %v", err)
-		}
-	case <-time.After(40 * time.Second):
-		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
-		t.Fatal("serve did not stop in time")
-	}
-	if strings.Contains(p.stderr.String(), "DATA RACE") {
-		t.Errorf("data race in serve:\n%s", p.stderr.String())
-	}
 }

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/civicgraph/civicgraph/internal/webasset"
 )
 
 // Prefix is where the dashboard is mounted. http.ServeMux redirects
@@ -70,43 +72,23 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 // version (?v=, as the page and the shell write them) may be cached for a
 // year; any other is revalidated each time with its ETag, so a stale
 // module never outlives an upgrade. gzip when the client takes it.
-func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
+func serveAsset(w http.ResponseWriter, r *http.Request, a *webasset.Asset) {
 	hdr := w.Header()
-	hdr.Set("Content-Type", a.contentType)
-	if r.URL.Query().Get("v") == a.version {
+	hdr.Set("Content-Type", a.ContentType)
+	if r.URL.Query().Get("v") == a.Version {
 		hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		hdr.Set("Cache-Control", "no-cache")
 	}
 	setSecurityHeaders(hdr, r)
 	hdr.Add("Vary", "Accept-Encoding")
-	body, etag := a.data, `"`+a.version+`"`
-	if acceptsGzip(r) {
-		if gz := a.compressed(); gz != nil {
-			body, etag = gz, `"`+a.version+`-gz"`
+	body, etag := a.Data, `"`+a.Version+`"`
+	if webasset.AcceptsGzip(r) {
+		if gz := a.Gzipped(); gz != nil {
+			body, etag = gz, `"`+a.Version+`-gz"`
 			hdr.Set("Content-Encoding", "gzip")
 		}
 	}
 	hdr.Set("ETag", etag)
-	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip reports whether Accept-Encoding allows gzip with a non-zero
-// quality (a plain reading: "gzip" or "*" not followed by q=0).
-func acceptsGzip(r *http.Request) bool {
-	for _, h := range r.Header.Values("Accept-Encoding") {
-		for part := range strings.SplitSeq(h, ",") {
-			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			coding = strings.ToLower(strings.TrimSpace(coding))
-			if coding != "gzip" && coding != "*" {
-				continue
-			}
-			q := strings.ReplaceAll(strings.ToLower(params), " ", "")
-			if q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000" {
-				continue
-			}
-			return true
-		}
-	}
-	return false
+	http.ServeContent(w, r, a.Name, time.Time{}, bytes.NewReader(body))
 }

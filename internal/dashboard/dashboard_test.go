@@ -67,8 +67,8 @@ func TestPageHasAStrictPolicyAndNoInlineScript(t *testing.T) {
 		t.Fatalf("data-versions is not JSON: %v", err)
 	}
 	for _, id := range views {
-		if versions["views/"+id+".js"] != assets["views/"+id+".js"].version {
-			t.Errorf("view %s: page version %q, asset %q", id, versions["views/"+id+".js"], assets["views/"+id+".js"].version)
+		if versions["views/"+id+".js"] != assets["views/"+id+".js"].Version {
+			t.Errorf("view %s: page version %q, asset %q", id, versions["views/"+id+".js"], assets["views/"+id+".js"].Version)
 		}
 	}
 
@@ -89,7 +89,7 @@ func TestPageHasAStrictPolicyAndNoInlineScript(t *testing.T) {
 func TestAssetsAreCachedByVersionAndCompressed(t *testing.T) {
 	h := Handler("")
 	a := assets["app.js"]
-	versioned := get(t, h, Prefix+"app.js?v="+a.version, nil)
+	versioned := get(t, h, Prefix+"app.js?v="+a.Version, nil)
 	if versioned.Code != http.StatusOK || !strings.Contains(versioned.Header().Get("Cache-Control"), "immutable") {
 		t.Errorf("versioned asset: %d %q", versioned.Code, versioned.Header().Get("Cache-Control"))
 	}
@@ -109,7 +109,7 @@ func TestAssetsAreCachedByVersionAndCompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, err := io.ReadAll(zr)
-	if err != nil || !bytes.Equal(body, assets["vendor/echarts.min.js"].data) {
+	if err != nil || !bytes.Equal(body, assets["vendor/echarts.min.js"].Data) {
 		t.Fatalf("gzip body differs from the asset (%v)", err)
 	}
 	etag := gz.Header().Get("ETag")
@@ -144,12 +144,12 @@ func TestEveryViewIsEmbedded(t *testing.T) {
 			t.Errorf("view %s is not embedded", id)
 			continue
 		}
-		src := string(a.data)
+		src := string(a.Data)
 		if !regexp.MustCompile(`export const id = ['"]`+id+`['"]`).MatchString(src) || !strings.Contains(src, "export async function render(") {
 			t.Errorf("views/%s.js does not export id %q and an async render", id, id)
 		}
 	}
-	if !strings.Contains(string(assets["app.js"].data), `const VIEWS = ['`+strings.Join(views, "', '")+`'];`) {
+	if !strings.Contains(string(assets["app.js"].Data), `const VIEWS = ['`+strings.Join(views, "', '")+`'];`) {
 		t.Error("app.js's view registry differs from the contract's order")
 	}
 }
@@ -164,12 +164,12 @@ func TestNothingPointsOffHost(t *testing.T) {
 		if strings.HasPrefix(name, "vendor/") {
 			continue
 		}
-		for _, line := range strings.Split(string(a.data), "\n") {
+		for _, line := range strings.Split(string(a.Data), "\n") {
 			if m := offHost.FindString(line); m != "" {
 				t.Errorf("%s refers to another host: %s", name, strings.TrimSpace(line))
 			}
 		}
-		if regexp.MustCompile(`@import|@font-face|url\(`).MatchString(string(a.data)) && strings.HasSuffix(name, ".css") {
+		if regexp.MustCompile(`@import|@font-face|url\(`).MatchString(string(a.Data)) && strings.HasSuffix(name, ".css") {
 			t.Errorf("%s loads something (fonts are the system's)", name)
 		}
 	}
@@ -200,7 +200,7 @@ func TestVendoredEChartsMatchesLock(t *testing.T) {
 	if js == nil {
 		t.Fatal("vendor/echarts.min.js is not embedded")
 	}
-	found := regexp.MustCompile(`\.version="(\d+\.\d+\.\d+[^"]*)",\w+\.zrUtil=`).FindSubmatch(js.data)
+	found := regexp.MustCompile(`\.version="(\d+\.\d+\.\d+[^"]*)",\w+\.zrUtil=`).FindSubmatch(js.Data)
 	if found == nil {
 		t.Fatal("no version in the vendored echarts.min.js")
 	}
@@ -211,7 +211,7 @@ func TestVendoredEChartsMatchesLock(t *testing.T) {
 		t.Error("ECharts' LICENSE and NOTICE must ship with it")
 	}
 	installed, err := os.ReadFile(filepath.Join(browser, "node_modules", "echarts", "dist", "echarts.min.js"))
-	if err == nil && !bytes.Equal(installed, js.data) {
+	if err == nil && !bytes.Equal(installed, js.Data) {
 		t.Error("vendored echarts.min.js differs from node_modules' copy of the pinned version: run scripts/vendor-echarts.sh")
 	}
 	t.Logf("echarts %s", version)

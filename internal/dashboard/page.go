@@ -25,13 +25,13 @@ type pageData struct {
 func renderPage(notice string) []byte {
 	v := make(map[string]string, len(assets))
 	for name, a := range assets {
-		v[name] = a.version
+		v[name] = a.Version
 	}
 	versions, err := json.Marshal(v)
 	if err != nil {
 		panic("dashboard: " + err.Error())
 	}
-	tmpl := template.Must(template.New(pageTemplateName).Parse(string(assets[pageTemplateName].data)))
+	tmpl := template.Must(template.New(pageTemplateName).Parse(string(assets[pageTemplateName].Data)))
 	var buf bytes.Buffer
 	// Demo mode is the only mode with a notice (serve --demo sets it).
 	if err := tmpl.Execute(&buf, pageData{Demo: notice != "", Notice: notice, V: v, Versions: string(versions)}); err != nil {

@@ -117,6 +117,31 @@ func (c *capture) Query(ctx context.Context, q string, args ...any) (*sql.Rows, 
 	return c.DB.Query(ctx, q, args...)
 }
 
+// explain runs prefix+query (an EXPLAIN ... FORMAT JSON) and returns the
+// plan as text and decoded.
+func explain(t *testing.T, db *store.DB, prefix, query string, args []any) (string, any) {
+	t.Helper()
+	rows, err := db.Query(context.Background(), prefix+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan string
+	for rows.Next() {
+		if err := rows.Scan(&plan); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal([]byte(plan), &v); err != nil {
+		t.Fatal(err)
+	}
+	return plan, v
+}
+
 // relations lists the "Relation Name"s of an EXPLAIN (FORMAT JSON) plan.
 func relations(v any, out map[string]bool) {
 	switch x := v.(type) {
@@ -178,21 +203,7 @@ func TestTimeFilterPrunesPartitions(t *testing.T) {
 		t.Fatalf("%d statements, want 1: %q", len(c.sql), c.sql)
 	}
 	t.Logf("the statement: %s %v", c.sql[0], c.args[0])
-	rows, err := db.Query(ctx, "EXPLAIN (FORMAT JSON) "+c.sql[0], c.args[0]...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan string
-	for rows.Next() {
-		if err := rows.Scan(&plan); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rows.Close()
-	var v any
-	if err := json.Unmarshal([]byte(plan), &v); err != nil {
-		t.Fatal(err)
-	}
+	plan, v := explain(t, db, "EXPLAIN (FORMAT JSON) ", c.sql[0], c.args[0])
 	read := map[string]bool{}
 	relations(v, read)
 	var got []string
@@ -422,21 +433,7 @@ func TestLookupByIDsVisitsTheirMonths(t *testing.T) {
 	if len(c.sql) != 1 {
 		t.Fatalf("%d statements, want 1: %q", len(c.sql), c.sql)
 	}
-	rows, err = db.Query(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+c.sql[0], c.args[0]...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan string
-	for rows.Next() {
-		if err := rows.Scan(&plan); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rows.Close()
-	var v any
-	if err := json.Unmarshal([]byte(plan), &v); err != nil {
-		t.Fatal(err)
-	}
+	plan, v := explain(t, db, "EXPLAIN (ANALYZE, FORMAT JSON) ", c.sql[0], c.args[0])
 	ran := map[string]bool{}
 	executed(v, ran)
 	var got []string

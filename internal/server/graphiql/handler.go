@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/civicgraph/civicgraph/internal/webasset"
 )
 
 // assetPrefix is where assets live relative to the handler's root.
@@ -75,20 +77,20 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 // serveAsset writes one embedded file with a year-long immutable cache
 // lifetime (page URLs carry a content hash, see pageVersions), gzip when the
 // client accepts it, and ETags so revalidation is cheap.
-func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
+func serveAsset(w http.ResponseWriter, r *http.Request, a *webasset.Asset) {
 	hdr := w.Header()
-	hdr.Set("Content-Type", a.contentType)
+	hdr.Set("Content-Type", a.ContentType)
 	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Add("Vary", "Accept-Encoding")
 
-	body, etag := a.data, `"`+a.version+`"`
-	if acceptsGzip(r) {
-		if gz := a.compressed(); gz != nil {
-			body, etag = gz, `"`+a.version+`-gz"`
+	body, etag := a.Data, `"`+a.Version+`"`
+	if webasset.AcceptsGzip(r) {
+		if gz := a.Gzipped(); gz != nil {
+			body, etag = gz, `"`+a.Version+`-gz"`
 			hdr.Set("Content-Encoding", "gzip")
 		}
 	}
 	hdr.Set("ETag", etag)
-	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(body))
+	http.ServeContent(w, r, a.Name, time.Time{}, bytes.NewReader(body))
 }

@@ -109,7 +109,7 @@ func TestAssetsServedWithTypeAndCache(t *testing.T) {
 		if cc := rec.Header().Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") {
 			t.Errorf("%s: Cache-Control %q, want a year", name, cc)
 		}
-		if !bytes.Equal(rec.Body.Bytes(), assets[name].data) {
+		if !bytes.Equal(rec.Body.Bytes(), assets[name].Data) {
 			t.Errorf("%s: body differs from the embedded file", name)
 		}
 	}
@@ -117,11 +117,11 @@ func TestAssetsServedWithTypeAndCache(t *testing.T) {
 
 func TestVendoredBundlesKeepLicenses(t *testing.T) {
 	for _, name := range []string{"react.production.min.js", "react-dom.production.min.js"} {
-		if !bytes.HasPrefix(assets[name].data, []byte("/**\n * @license React")) {
+		if !bytes.HasPrefix(assets[name].Data, []byte("/**\n * @license React")) {
 			t.Errorf("%s lost its @license header", name)
 		}
 	}
-	lic := string(assets["LICENSES.txt"].data)
+	lic := string(assets["LICENSES.txt"].Data)
 	for _, want := range []string{"graphiql@3.9.0", "react@18.3.1", "Copyright (c) 2021 GraphQL Contributors", "Copyright (c) Facebook"} {
 		if !strings.Contains(lic, want) {
 			t.Errorf("LICENSES.txt lacks %q", want)
@@ -143,7 +143,7 @@ func TestAssetGzipAndRevalidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(plain, assets["graphiql.min.js"].data) {
+	if !bytes.Equal(plain, assets["graphiql.min.js"].Data) {
 		t.Error("gzip body does not decompress to the embedded file")
 	}
 

@@ -59,12 +59,12 @@ func renderPage(title, endpoint, notice string) []byte {
 		Endpoint: endpoint,
 		Notice:   notice,
 		V: pageVersions{
-			CSS:      assets["graphiql.min.css"].version,
-			PageCSS:  assets["page.css"].version,
-			React:    assets["react.production.min.js"].version,
-			ReactDOM: assets["react-dom.production.min.js"].version,
-			JS:       assets["graphiql.min.js"].version,
-			PageJS:   assets["page.js"].version,
+			CSS:      assets["graphiql.min.css"].Version,
+			PageCSS:  assets["page.css"].Version,
+			React:    assets["react.production.min.js"].Version,
+			ReactDOM: assets["react-dom.production.min.js"].Version,
+			JS:       assets["graphiql.min.js"].Version,
+			PageJS:   assets["page.js"].Version,
 		},
 	}
 	var buf bytes.Buffer

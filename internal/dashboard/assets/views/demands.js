@@ -3,6 +3,8 @@
 // API in demandStats), and the slowest units by median response time. One
 // lookup of the region's id, then one request with three groupings.
 
+import { el, injectStyle } from './dom.js';
+
 export const id = 'demands';
 
 const SLOWEST = 10;
@@ -88,21 +90,6 @@ const STYLE = `
 .cg-demands h3 { font-size: 1rem; margin: 1rem 0 .5rem; }
 `;
 
-function injectStyle() {
-  if (document.getElementById('cg-style-demands')) return;
-  const style = document.createElement('style');
-  style.id = 'cg-style-demands';
-  style.textContent = STYLE;
-  document.head.appendChild(style);
-}
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text != null) node.textContent = text;
-  return node;
-}
-
 // round1 keeps one decimal: the API's percentiles interpolate, and
 // 39.699999999999996 hours reads as noise.
 function round1(h) {
@@ -110,7 +97,7 @@ function round1(h) {
 }
 
 export async function render(root, ctx) {
-  injectStyle();
+  injectStyle(id, STYLE);
   root.classList.add('cg-demands');
 
   let where = null;

@@ -6,6 +6,8 @@
 // Without ?mentor= the view is a picker of the studios' lead mentors in the
 // region. Lineage spans every cohort: the period does not apply.
 
+import { el, injectStyle } from './dom.js';
+
 export const id = 'lineage';
 
 // Bounds: generations drawn, and studios offered by the picker.
@@ -143,21 +145,6 @@ const STYLE = `
 .cg-lineage .cg-lineage-pick { display: flex; gap: .5rem; align-items: center; margin-bottom: .75rem; flex-wrap: wrap; }
 .cg-lineage details { margin-top: 1rem; }
 `;
-
-function injectStyle() {
-  if (document.getElementById('cg-style-lineage')) return;
-  const style = document.createElement('style');
-  style.id = 'cg-style-lineage';
-  style.textContent = STYLE;
-  document.head.appendChild(style);
-}
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 // shortStudio keeps nested cohort labels from running over the column to
 // their left: the demo's studio names repeat a long fixed title.
@@ -408,7 +395,7 @@ async function renderLineage(root, ctx, code) {
 }
 
 export async function render(root, ctx) {
-  injectStyle();
+  injectStyle(id, STYLE);
   root.classList.add('cg-lineage');
   const mentor = ctx.params.get('mentor');
   return mentor ? renderLineage(root, ctx, mentor) : renderPicker(root, ctx);

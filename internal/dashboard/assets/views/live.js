@@ -4,6 +4,8 @@
 // reconnecting; a lost connection is retried with exponential backoff until
 // the view is left (ctx.signal).
 
+import { el, injectStyle } from './dom.js';
+
 export const id = 'live';
 
 const MAX_SHOWN = 50;
@@ -77,21 +79,6 @@ const STYLE = `
 @media (prefers-reduced-motion: reduce) { .cg-live li.cg-live-new { animation: none; } }
 `;
 
-function injectStyle() {
-  if (document.getElementById('cg-style-live')) return;
-  const style = document.createElement('style');
-  style.id = 'cg-style-live';
-  style.textContent = STYLE;
-  document.head.appendChild(style);
-}
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text != null) node.textContent = text;
-  return node;
-}
-
 // recordOf accepts the payload as the shell hands it: the subscription's
 // data object, or the whole {data} message.
 function recordOf(payload) {
@@ -114,7 +101,7 @@ function recordItem(ctx, r) {
 }
 
 export async function render(root, ctx) {
-  injectStyle();
+  injectStyle(id, STYLE);
   root.classList.add('cg-live');
 
   let regionId = null;

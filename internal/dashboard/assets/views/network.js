@@ -6,6 +6,8 @@
 // one serviceStats request with three groupings so each kind of node gets
 // its own figure.
 
+import { el, injectStyle } from './dom.js';
+
 export const id = 'network';
 
 // Bounds keep the graph readable and the request small on a city-wide scope;
@@ -122,21 +124,6 @@ const STYLE = `
 .cg-network .cg-network-note { color: #666; font-size: .875rem; }
 .cg-network details { margin-top: 1rem; }
 `;
-
-function injectStyle() {
-  if (document.getElementById('cg-style-network')) return;
-  const style = document.createElement('style');
-  style.id = 'cg-style-network';
-  style.textContent = STYLE;
-  document.head.appendChild(style);
-}
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 // today is the local date in the platform's default zone, so "left in the
 // past" means the same thing as in the API's date handling.
@@ -277,7 +264,7 @@ function chartOption(ctx, nodes, edges) {
 }
 
 export async function render(root, ctx) {
-  injectStyle();
+  injectStyle(id, STYLE);
   root.classList.add('cg-network');
 
   const scope = await loadScope(ctx);
